@@ -1,0 +1,75 @@
+import type { Deps } from '../deps.js'
+import { emailTaken, HttpError, invalidField, registrationClosed, usernameTaken, type ValidationIssue } from '../errors.js'
+import { newId } from '../lib/ids.js'
+import { passwordProblem } from '../passwords/policy.js'
+import { StoreConflictError, type User } from '../store/store.js'
+import { emailKey, normalizeEmail, normalizeUsername, usernameKey } from './username.js'
+
+export interface RegisterInput {
+  username: string
+  email?: string | null
+  password?: string
+  /** The tutorial's field name, which carried the plain password: a deprecated alias. */
+  hashed_password?: string
+}
+
+type RegisterDeps = Pick<Deps, 'store' | 'hasher' | 'config' | 'clock' | 'commonPasswords'>
+
+/** Normalises an optional email field, or throws a 422 on it. */
+export function emailFromInput(raw: string | null | undefined): { email: string | null; emailKey: string | null } {
+  if (raw === undefined || raw === null || raw.trim() === '') return { email: null, emailKey: null }
+  const email = normalizeEmail(raw)
+  if (!email) throw invalidField(['body', 'email'], 'value is not a valid email address', 'value_error')
+  return { email, emailKey: emailKey(email) }
+}
+
+/** Checks the password policy, or throws a 422 naming the field and the reason. */
+export function assertPasswordAcceptable(deps: Pick<Deps, 'config' | 'commonPasswords'>, field: string, password: string, who: { username: string; email: string | null }): void {
+  const problem = passwordProblem(password, { ...who, minLength: deps.config.passwordMinLength }, deps.commonPasswords)
+  if (problem) throw invalidField(['body', field], problem, 'value_error')
+}
+
+/**
+ * Creates an account. @throws HttpError 403 when registration is closed, 422 on invalid fields or
+ * a weak password, 400 when the username or email is taken (the tutorial's status).
+ */
+export async function registerUser(deps: RegisterDeps, input: RegisterInput): Promise<User> {
+  if (deps.config.registration === 'closed') throw registrationClosed()
+  // Like FastAPI, report every field problem in one 422 rather than one per round trip.
+  const issues: ValidationIssue[] = []
+  const collect = (fn: () => void) => {
+    try {
+      fn()
+    } catch (err) {
+      if (err instanceof HttpError && Array.isArray(err.detail)) issues.push(...err.detail)
+      else throw err
+    }
+  }
+  const username = normalizeUsername(input.username)
+  if (!username) issues.push({ loc: ['body', 'username'], msg: 'Username must be 3 to 64 characters: letters, digits, _ . -', type: 'value_error' })
+  let email: { email: string | null; emailKey: string | null } = { email: null, emailKey: null }
+  collect(() => (email = emailFromInput(input.email)))
+  const passwordField = input.password !== undefined ? 'password' : 'hashed_password'
+  const password = input.password ?? input.hashed_password
+  if (input.password !== undefined && input.hashed_password !== undefined) {
+    issues.push({ loc: ['body', 'hashed_password'], msg: 'Send password or its deprecated alias hashed_password, not both', type: 'value_error' })
+  } else if (password === undefined) {
+    issues.push({ loc: ['body', 'password'], msg: 'Field required', type: 'missing' })
+  } else {
+    collect(() => assertPasswordAcceptable(deps, passwordField, password, { username: username ?? input.username, email: email.email }))
+  }
+  if (issues.length > 0 || !username || password === undefined) throw new HttpError(422, issues)
+
+  const key = usernameKey(username)
+  // Fail fast before spending a hash; the UNIQUE index below still decides races.
+  if (await deps.store.findUserForLogin(key)) throw usernameTaken()
+  const passwordHash = await deps.hasher.hash(password)
+  try {
+    return await deps.store.createUser({
+      id: newId(), username, usernameKey: key, email: email.email, emailKey: email.emailKey, passwordHash, roles: ['user'], createdAt: deps.clock(),
+    })
+  } catch (err) {
+    if (err instanceof StoreConflictError) throw err.field === 'username' ? usernameTaken() : emailTaken()
+    throw err
+  }
+}

@@ -1,0 +1,43 @@
+import type { Deps } from '../deps.js'
+import { emailTaken, notFound, wrongPassword } from '../errors.js'
+import { StoreConflictError, type User } from '../store/store.js'
+import { assertPasswordAcceptable, emailFromInput } from './register.js'
+
+/** Changes the email; a changed email is unverified again. @throws 400 when taken, 422 when invalid. */
+export async function updateEmail(deps: Pick<Deps, 'store' | 'clock'>, user: User, raw: string | null): Promise<User> {
+  const email = emailFromInput(raw)
+  if (email.email === user.email) return user
+  try {
+    const updated = await deps.store.updateUser(user.id, { email, emailVerified: false }, deps.clock())
+    if (!updated) throw notFound()
+    return updated
+  } catch (err) {
+    if (err instanceof StoreConflictError) throw emailTaken()
+    throw err
+  }
+}
+
+/** Re-authenticates with the current password. @throws 403 when it is wrong. @returns the stored hash. */
+export async function confirmPassword(deps: Pick<Deps, 'store' | 'hasher'>, userId: string, password: string): Promise<string> {
+  const stored = await deps.store.findPasswordHash(userId)
+  if (stored === null) throw notFound()
+  const { ok } = await deps.hasher.verify(stored, password)
+  if (!ok) throw wrongPassword()
+  return stored
+}
+
+/** Sets a new password and ends every other session of the user (a stolen session dies with the old password). */
+export async function changePassword(
+  deps: Pick<Deps, 'store' | 'hasher' | 'clock' | 'config' | 'commonPasswords'>,
+  user: User,
+  currentSessionId: string,
+  input: { current_password: string; new_password: string },
+): Promise<void> {
+  const stored = await confirmPassword(deps, user.id, input.current_password)
+  assertPasswordAcceptable(deps, 'new_password', input.new_password, user)
+  const now = deps.clock()
+  const newHash = await deps.hasher.hash(input.new_password)
+  // Compare-and-swap on the old hash: of two concurrent changes, the second must re-authenticate.
+  if (!(await deps.store.updatePasswordHash(user.id, stored, newHash, now))) throw wrongPassword()
+  await deps.store.endSessionsForUser(user.id, now, currentSessionId)
+}

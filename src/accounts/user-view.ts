@@ -1,0 +1,22 @@
+import type { User } from '../store/store.js'
+
+/** The public user object of the contract. Built field by field: nothing else can leak. */
+export interface UserView {
+  id: string
+  username: string
+  email: string | null
+  email_verified: boolean
+  roles: string[]
+  disabled: boolean
+  created_at: string
+}
+
+export const toUserView = (u: User): UserView => ({
+  id: u.id,
+  username: u.username,
+  email: u.email,
+  email_verified: u.emailVerified,
+  roles: u.roles,
+  disabled: u.disabled,
+  created_at: u.createdAt.toISOString(),
+})

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import formbody from '@fastify/formbody'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { SCOPES } from './accounts/scopes.js'
+import type { Deps } from './deps.js'
+import { registerErrorHandling } from './http/error-handler.js'
+import { registerRegisterRoutes } from './http/routes/register.js'
+import { registerOpsRoutes } from './http/routes/ops.js'
+import { registerRevokeRoutes } from './http/routes/revoke.js'
+import { registerRootRoutes } from './http/routes/root.js'
+import { registerTokenRoutes } from './http/routes/token.js'
+import { registerUsersMeRoutes } from './http/routes/users-me.js'
+import { registerWellKnownRoutes } from './http/routes/well-known.js'
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** Echo a caller's x-request-id when it is sane (so logs correlate), else make one. */
+function requestId(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id']
+  return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID()
+}
+
+/** Builds the Gatehouse HTTP app. Add your own routes to it, guarded with `requireUser`/`requireScope`. */
+export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: deps.config.bodyLimitBytes,
+    trustProxy: deps.config.trustProxy,
+    genReqId: requestId,
+    requestIdHeader: false,
+    // pydantic does not turn 123 into "123", and reports every problem: so do we.
+    ajv: { customOptions: { coerceTypes: false, allErrors: true, removeAdditional: true } },
+    // JSON.parse is already iterative; these reject prototype poisoning with a 400.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  })
+  app.decorateRequest('auth', null)
+  registerErrorHandling(app)
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+    reply.header('x-content-type-options', 'nosniff')
+    reply.header('referrer-policy', 'no-referrer')
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the raw URL: ids and garbage paths must not become label values.
+    const route = request.routeOptions.url ?? 'unmatched'
+    deps.metrics.httpRequests.inc({ method: request.method, route, status: reply.statusCode })
+    deps.metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+  })
+
+  await app.register(formbody, { bodyLimit: deps.config.bodyLimitBytes })
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Gatehouse',
+        version: '0.1.0',
+        description: 'Self-hosted authentication API. Authorize with the password flow, then try /users/me.',
+      },
+      components: {
+        securitySchemes: {
+          OAuth2PasswordBearer: { type: 'oauth2', flows: { password: { tokenUrl: '/token', refreshUrl: '/token', scopes: SCOPES } } },
+        },
+      },
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: false } })
+
+  // The route table, in the order a newcomer meets it.
+  registerRootRoutes(app) //              GET /
+  registerRegisterRoutes(app, deps) //    POST /register
+  registerTokenRoutes(app, deps) //       POST /token
+  registerRevokeRoutes(app, deps) //      POST /revoke, POST /logout
+  registerUsersMeRoutes(app, deps) //     /users/me, /users/me/password, /users/me/sessions
+  registerWellKnownRoutes(app, deps) //   /.well-known/jwks.json, /.well-known/oauth-authorization-server
+  registerOpsRoutes(app, deps) //         /healthz /readyz /metrics
+  app.get('/openapi.json', { schema: { hide: true } }, async function openapi() {
+    return app.swagger()
+  })
+
+  await app.ready()
+  return app
+}

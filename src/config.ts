@@ -1,0 +1,152 @@
+import { availableParallelism } from 'node:os'
+import { parseDurationSeconds } from './lib/duration.js'
+
+export type JwtAlg = 'EdDSA' | 'ES256' | 'RS256' | 'HS256'
+export const JWT_ALGS: readonly JwtAlg[] = ['EdDSA', 'ES256', 'RS256', 'HS256']
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+
+export type DatabaseConfig = { kind: 'sqlite'; path: string }
+
+export interface Argon2Params {
+  /** KiB of memory per hash (OWASP minimum for argon2id: 19456 = 19 MiB). */
+  memoryCost: number
+  timeCost: number
+  parallelism: number
+}
+
+export interface Config {
+  host: string
+  port: number
+  database: DatabaseConfig
+  issuer: string
+  audience: string
+  jwtAlg: JwtAlg
+  /** HS256 only; never logged. */
+  jwtSecret: string | null
+  accessTokenTtlSeconds: number
+  /** Absolute session lifetime: a refresh token never outlives it. */
+  refreshTokenTtlSeconds: number
+  /** A session not refreshed for this long ends. */
+  sessionIdleTtlSeconds: number
+  /** Clock skew tolerated when checking `exp`/`iat` (RFC 8725 §3.10 keeps it small). */
+  jwtLeewaySeconds: number
+  registration: 'open' | 'closed'
+  rateLimit: boolean
+  logLevel: (typeof LOG_LEVELS)[number]
+  passwordMinLength: number
+  bodyLimitBytes: number
+  trustProxy: boolean
+  argon2: Argon2Params
+  /** How many password hashes may run at once (each pins one core). */
+  hashConcurrency: number
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+/**
+ * Reads and validates every setting at once. Pure: the only input is `env`.
+ * @throws ConfigError listing every problem, each naming its variable.
+ */
+export function loadConfig(env: Env): Readonly<Config> {
+  const problems: string[] = []
+  const get = (name: string): string | undefined => {
+    const v = env[name]
+    return v === undefined || v.trim() === '' ? undefined : v.trim()
+  }
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], dflt: T): T => {
+    const v = get(name) ?? dflt
+    if ((allowed as readonly string[]).includes(v)) return v as T
+    problems.push(`${name}: must be one of ${allowed.join(', ')} (got "${v}")`)
+    return dflt
+  }
+  const int = (name: string, dflt: number, min: number, max: number): number => {
+    const v = get(name)
+    if (v === undefined) return dflt
+    const n = Number(v)
+    if (Number.isInteger(n) && n >= min && n <= max) return n
+    problems.push(`${name}: must be a whole number from ${min} to ${max} (got "${v}")`)
+    return dflt
+  }
+  const duration = (name: string, dflt: string): number => {
+    const v = get(name) ?? dflt
+    const s = parseDurationSeconds(v)
+    if (s !== null) return s
+    problems.push(`${name}: must be a duration such as 90s, 30m, 1h or 30d (got "${v}")`)
+    return parseDurationSeconds(dflt)!
+  }
+  const flag = (name: string, dflt: 'on' | 'off'): boolean => oneOf(name, ['on', 'off'], dflt) === 'on'
+
+  const host = get('HOST') ?? '127.0.0.1'
+  const port = int('PORT', 8000, 0, 65535)
+  const database = parseDatabaseUrl(get('DATABASE_URL') ?? 'sqlite:./data/gatehouse.db', problems)
+  if (get('REDIS_URL') !== undefined) {
+    // Refuse rather than ignore: someone setting it expects shared limits and revocation.
+    problems.push('REDIS_URL: Redis-backed shared state is not available in this version; unset it')
+  }
+  const jwtAlg = oneOf('JWT_ALG', JWT_ALGS, 'EdDSA')
+  const jwtSecret = env.JWT_SECRET && env.JWT_SECRET.length > 0 ? env.JWT_SECRET : null
+  if (jwtAlg === 'HS256') {
+    // RFC 7518 §3.2: an HS256 key must be at least as long as the hash output (32 bytes).
+    if (jwtSecret === null) problems.push('JWT_SECRET: required when JWT_ALG=HS256 (at least 32 bytes)')
+    else if (Buffer.byteLength(jwtSecret, 'utf8') < 32) problems.push('JWT_SECRET: must be at least 32 bytes for HS256')
+  } else if (jwtSecret !== null) {
+    problems.push(`JWT_SECRET: only used with JWT_ALG=HS256; unset it or set JWT_ALG=HS256 (JWT_ALG is ${jwtAlg})`)
+  }
+  const issuer = get('ISSUER') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  if (!/^https?:\/\/[^\s]+$/.test(issuer)) problems.push(`ISSUER: must be an http(s) URL (got "${issuer}")`)
+  const audience = get('AUDIENCE') ?? 'gatehouse'
+
+  const argon2: Argon2Params = {
+    memoryCost: int('ARGON2_MEMORY_KIB', 19456, 19456, 4 * 1024 * 1024),
+    timeCost: int('ARGON2_ITERATIONS', 2, 2, 100),
+    parallelism: int('ARGON2_PARALLELISM', 1, 1, 16),
+  }
+
+  const config: Config = {
+    host,
+    port,
+    database,
+    issuer,
+    audience,
+    jwtAlg,
+    jwtSecret: jwtAlg === 'HS256' ? jwtSecret : null,
+    accessTokenTtlSeconds: duration('ACCESS_TOKEN_TTL', '30m'),
+    refreshTokenTtlSeconds: duration('REFRESH_TOKEN_TTL', '30d'),
+    sessionIdleTtlSeconds: duration('SESSION_IDLE_TTL', '14d'),
+    jwtLeewaySeconds: int('JWT_LEEWAY_SECONDS', 5, 0, 300),
+    registration: oneOf('REGISTRATION', ['open', 'closed'], 'open'),
+    rateLimit: flag('RATE_LIMIT', 'on'),
+    logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    passwordMinLength: int('PASSWORD_MIN_LENGTH', 8, 8, 1024),
+    bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    trustProxy: flag('TRUST_PROXY', 'off'),
+    argon2,
+    hashConcurrency: int('HASH_CONCURRENCY', availableParallelism(), 1, 256),
+  }
+  if (config.accessTokenTtlSeconds > config.refreshTokenTtlSeconds) {
+    problems.push('ACCESS_TOKEN_TTL: must not exceed REFRESH_TOKEN_TTL')
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return Object.freeze({ ...config, database: Object.freeze(database), argon2: Object.freeze(argon2) })
+}
+
+function parseDatabaseUrl(url: string, problems: string[]): DatabaseConfig {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\//, '')
+    if (path === '') problems.push('DATABASE_URL: sqlite: needs a path, e.g. sqlite:./data/gatehouse.db or sqlite::memory:')
+    return { kind: 'sqlite', path: path || ':memory:' }
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    problems.push('DATABASE_URL: the PostgreSQL back end is not available in this version; use sqlite:<path>')
+  } else {
+    problems.push(`DATABASE_URL: must start with sqlite: (got "${url.replace(/\/\/[^@]*@/, '//***@')}")`)
+  }
+  return { kind: 'sqlite', path: ':memory:' }
+}

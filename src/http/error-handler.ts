@@ -1,0 +1,65 @@
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { HttpError, notFound, type ValidationIssue } from '../errors.js'
+
+interface AjvIssue {
+  keyword: string
+  instancePath: string
+  message?: string
+  params: Record<string, unknown>
+}
+
+/** pydantic's names and texts for the checks our schemas make, so 422 bodies read like FastAPI's. */
+function toIssue(context: string, e: AjvIssue): ValidationIssue {
+  const path = e.instancePath.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')))
+  const loc: (string | number)[] = [context, ...path]
+  const p = e.params
+  switch (e.keyword) {
+    case 'required':
+      return { loc: [...loc, String(p.missingProperty)], msg: 'Field required', type: 'missing' }
+    case 'type':
+      return p.type === 'object'
+        ? { loc, msg: 'Input should be a valid dictionary or object', type: 'model_attributes_type' }
+        : { loc, msg: `Input should be a valid ${p.type === 'string' ? 'string' : String(p.type)}`, type: `${String(p.type)}_type` }
+    case 'minLength':
+      return { loc, msg: `String should have at least ${String(p.limit)} characters`, type: 'string_too_short' }
+    case 'maxLength':
+      return { loc, msg: `String should have at most ${String(p.limit)} characters`, type: 'string_too_long' }
+    case 'pattern':
+      return { loc, msg: `String should match pattern '${String(p.pattern)}'`, type: 'string_pattern_mismatch' }
+    case 'format':
+      return { loc, msg: `Input should be a valid ${String(p.format)}`, type: 'value_error' }
+    case 'additionalProperties':
+      return { loc: [...loc, String(p.additionalProperty)], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' }
+    default:
+      return { loc, msg: e.message ?? 'Invalid value', type: 'value_error' }
+  }
+}
+
+/**
+ * The one place that decides what a client sees when something fails:
+ * (1) HttpError → its status, headers and body; (2) schema validation → FastAPI's 422 list;
+ * (3) Fastify's own 4xx (413, 415, bad JSON) → `{"detail": message}`; (4) anything else → logged,
+ * 500 with its text hidden.
+ */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err instanceof HttpError) {
+      if (err.opts.headers) reply.headers(err.opts.headers)
+      return reply.code(err.status).send(err.body())
+    }
+    if (err.validation) {
+      const context = err.validationContext ?? 'body'
+      return reply.code(422).send({ detail: (err.validation as AjvIssue[]).map((e) => toIssue(context, e)) })
+    }
+    const status = err.statusCode ?? 500
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send({ detail: err.message })
+    }
+    request.log.error({ err, reqId: request.id }, 'unhandled error')
+    return reply.code(500).send({ detail: 'Internal Server Error' })
+  })
+  app.setNotFoundHandler((_request, reply) => {
+    const e = notFound()
+    return reply.code(e.status).send(e.body())
+  })
+}

@@ -1,0 +1,19 @@
+import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { Deps } from '../deps.js'
+import { tooManyRequests } from '../errors.js'
+import type { RateRule } from '../rate-limit/limiter.js'
+
+/** Per-client-address budgets. Generous for people, tight for scripts; RATE_LIMIT=off disables them. */
+export const RULES = {
+  token: { name: 'token-ip', limit: 60, windowSeconds: 60 },
+  register: { name: 'register-ip', limit: 30, windowSeconds: 60 },
+  revoke: { name: 'revoke-ip', limit: 60, windowSeconds: 60 },
+} satisfies Record<string, RateRule>
+
+/** A preHandler that spends one hit of `rule` for the client's address, or answers 429 + Retry-After. */
+export function limit(deps: Pick<Deps, 'limiter' | 'clock'>, rule: RateRule): preHandlerAsyncHookHandler {
+  return async function rateLimit(request: FastifyRequest) {
+    const result = await deps.limiter.consume(request.ip, rule, deps.clock())
+    if (!result.allowed) throw tooManyRequests(result.retryAfterSeconds)
+  }
+}

@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify'
+import { Type, type Static } from 'typebox'
+import { deleteAccount } from '../../accounts/delete.js'
+import { changePassword, updateEmail } from '../../accounts/update.js'
+import { toUserView } from '../../accounts/user-view.js'
+import type { Deps } from '../../deps.js'
+import { notFound } from '../../errors.js'
+import { currentAuth, requireUser } from '../auth.js'
+import { bearer, ChangePasswordBody, DeleteMeBody, errors, PatchMeBody, SessionIdParams, SessionSchema, UserSchema } from '../schemas.js'
+
+export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
+  const guard = requireUser(deps)
+  const common = { tags: ['account'], security: bearer }
+  const noStore = { 'cache-control': 'no-store' }
+
+  app.get(
+    '/users/me',
+    { schema: { ...common, summary: 'The signed-in user', response: { 200: UserSchema, 401: errors.detail } }, preHandler: guard },
+    async function readUsersMe(request, reply) {
+      reply.headers(noStore)
+      return toUserView(currentAuth(request).user)
+    },
+  )
+
+  app.patch<{ Body: Static<typeof PatchMeBody> }>(
+    '/users/me',
+    {
+      schema: { ...common, summary: 'Change your email (it becomes unverified)', body: PatchMeBody, response: { 200: UserSchema, 400: errors.detail, 401: errors.detail, 422: errors.validation } },
+      preHandler: guard,
+    },
+    async function updateUsersMe(request, reply) {
+      reply.headers(noStore)
+      return toUserView(await updateEmail(deps, currentAuth(request).user, request.body.email))
+    },
+  )
+
+  app.delete<{ Body: Static<typeof DeleteMeBody> }>(
+    '/users/me',
+    {
+      schema: { ...common, summary: 'Delete your account (password required)', body: DeleteMeBody, response: { 204: errors.noContent, 401: errors.detail, 403: errors.detail, 422: errors.validation } },
+      preHandler: guard,
+    },
+    async function deleteUsersMe(request, reply) {
+      await deleteAccount(deps, currentAuth(request).user, request.body.password)
+      return reply.code(204).send()
+    },
+  )
+
+  app.post<{ Body: Static<typeof ChangePasswordBody> }>(
+    '/users/me/password',
+    {
+      schema: { ...common, summary: 'Change your password; ends your other sessions', body: ChangePasswordBody, response: { 204: errors.noContent, 401: errors.detail, 403: errors.detail, 422: errors.validation } },
+      preHandler: guard,
+    },
+    async function changeUsersMePassword(request, reply) {
+      const auth = currentAuth(request)
+      await changePassword(deps, auth.user, auth.sessionId, request.body)
+      return reply.code(204).send()
+    },
+  )
+
+  app.get(
+    '/users/me/sessions',
+    { schema: { ...common, summary: 'Your live sessions', response: { 200: Type.Array(SessionSchema), 401: errors.detail } }, preHandler: guard },
+    async function listUsersMeSessions(request, reply) {
+      const auth = currentAuth(request)
+      reply.headers(noStore)
+      const sessions = await deps.store.listSessionsForUser(auth.user.id, deps.clock())
+      return sessions.map((s) => ({
+        id: s.id, created_at: s.createdAt.toISOString(), last_used_at: s.lastUsedAt.toISOString(),
+        user_agent: s.userAgent, ip: s.ip, current: s.id === auth.sessionId,
+      }))
+    },
+  )
+
+  app.delete<{ Params: Static<typeof SessionIdParams> }>(
+    '/users/me/sessions/:id',
+    { schema: { ...common, summary: 'End one of your sessions', params: SessionIdParams, response: { 204: errors.noContent, 401: errors.detail, 404: errors.detail } }, preHandler: guard },
+    async function endUsersMeSession(request, reply) {
+      const auth = currentAuth(request)
+      const found = await deps.store.findSessionWithUser(request.params.id)
+      // Another user's session id is "not found" too: ids are not confirmed to strangers.
+      if (!found || found.session.userId !== auth.user.id || found.session.endedAt) throw notFound()
+      await deps.store.endSession(found.session.id, deps.clock())
+      return reply.code(204).send()
+    },
+  )
+}

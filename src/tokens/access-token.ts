@@ -1,0 +1,105 @@
+import { jwtVerify, SignJWT, type JWTPayload } from 'jose'
+import { LRUCache } from 'lru-cache'
+import type { KeyRing } from './keys.js'
+
+/** RFC 9068 claims of a Gatehouse access token. */
+export interface AccessClaims {
+  iss: string
+  aud: string
+  sub: string
+  username: string
+  scope: string
+  iat: number
+  exp: number
+  jti: string
+  sid: string
+  client_id: string
+}
+
+export interface AccessTokenSettings {
+  issuer: string
+  audience: string
+  ttlSeconds: number
+  leewaySeconds: number
+}
+
+export type AccessTokenInput = Pick<AccessClaims, 'sub' | 'username' | 'scope' | 'jti' | 'sid' | 'client_id'>
+
+/** Signs an access token: header `{alg, kid, typ: "at+jwt"}` (RFC 9068 §2.1). */
+export async function signAccessToken(keys: KeyRing, s: AccessTokenSettings, input: AccessTokenInput, now: Date): Promise<string> {
+  const { kid, key } = keys.signing()
+  const iat = Math.floor(now.getTime() / 1000)
+  return new SignJWT({ username: input.username, scope: input.scope, sid: input.sid, client_id: input.client_id })
+    .setProtectedHeader({ alg: keys.alg, kid, typ: 'at+jwt' })
+    .setIssuer(s.issuer)
+    .setAudience(s.audience)
+    .setSubject(input.sub)
+    .setJti(input.jti)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + s.ttlSeconds)
+    .sign(key)
+}
+
+export type AccessTokenVerifier = (token: string, now: Date) => Promise<AccessClaims>
+
+/**
+ * Builds the verifier. Only the configured algorithm is accepted, whatever the header says
+ * (RFC 8725 §3.1); the key comes from our ring by `kid`, never from `jwk`/`jku`/`x5u` headers.
+ * Checks typ, iss, aud, exp (with leeway), and requires sub, jti, sid.
+ *
+ * Verified tokens are remembered (bounded LRU) until their `exp`: an Ed25519 verify costs more
+ * CPU than a whole bare request. The cache key is the exact token text, so any altered byte is a
+ * miss and gets fully verified. Session and user state are NOT cached: callers check them per request.
+ * @throws when the token is invalid (any jose error, or a missing/mistyped claim).
+ */
+export function createAccessTokenVerifier(keys: KeyRing, s: AccessTokenSettings, cacheSize = 10_000): AccessTokenVerifier {
+  const cache = new LRUCache<string, AccessClaims>({ max: cacheSize })
+  const options = {
+    algorithms: [keys.alg],
+    issuer: s.issuer,
+    audience: s.audience,
+    typ: 'at+jwt',
+    clockTolerance: s.leewaySeconds,
+    requiredClaims: ['iss', 'aud', 'sub', 'exp', 'iat', 'jti', 'sid'],
+  }
+  return async (token, now) => {
+    const nowSeconds = now.getTime() / 1000
+    const hit = cache.get(token)
+    if (hit) {
+      if (hit.exp + s.leewaySeconds > nowSeconds) return hit
+      cache.delete(token)
+      throw new Error('token expired')
+    }
+    const { payload } = await jwtVerify(
+      token,
+      (header) => {
+        const key = keys.verification(header.kid)
+        if (!key) throw new Error('unknown kid')
+        return key
+      },
+      { ...options, currentDate: now },
+    )
+    const claims = toClaims(payload)
+    cache.set(token, claims)
+    return claims
+  }
+}
+
+function toClaims(p: JWTPayload): AccessClaims {
+  const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0
+  if (!str(p.sub) || !str(p.jti) || !str(p.sid) || !str(p.iss) || typeof p.exp !== 'number' || typeof p.iat !== 'number') {
+    throw new Error('missing claims')
+  }
+  return {
+    iss: p.iss,
+    aud: Array.isArray(p.aud) ? p.aud[0]! : (p.aud as string),
+    sub: p.sub,
+    username: typeof p.username === 'string' ? p.username : '',
+    scope: typeof p.scope === 'string' ? p.scope : '',
+    iat: p.iat,
+    exp: p.exp,
+    jti: p.jti,
+    sid: p.sid,
+    client_id: typeof p.client_id === 'string' ? p.client_id : '',
+  }
+}
