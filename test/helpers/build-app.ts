@@ -1,0 +1,37 @@
+import type { TestContext } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import { closeDeps, createDeps, type Deps } from '../../src/deps.js'
+
+/** A clock tests move by hand: time is a dependency, never a patched global. */
+export interface TestClock {
+  (): Date
+  advance(seconds: number): void
+}
+
+export function testClock(start = new Date('2026-11-28T12:00:00Z')): TestClock {
+  let now = start.getTime()
+  const clock = (() => new Date(now)) as TestClock
+  clock.advance = (seconds) => {
+    now += seconds * 1000
+  }
+  return clock
+}
+
+export const TEST_ENV = { DATABASE_URL: 'sqlite::memory:', RATE_LIMIT: 'off', LOG_LEVEL: 'silent' }
+
+/** Builds Gatehouse on an in-memory SQLite database; closed when the test ends. */
+export async function buildTestApp(
+  t: TestContext,
+  env: Record<string, string> = {},
+  opts: { clock?: TestClock } = {},
+): Promise<{ app: FastifyInstance; deps: Deps }> {
+  const deps = await createDeps(loadConfig({ ...TEST_ENV, ...env }), opts.clock ? { clock: opts.clock } : {})
+  const app = await buildApp(deps)
+  t.after(async () => {
+    await app.close()
+    await closeDeps(deps)
+  })
+  return { app, deps }
+}
