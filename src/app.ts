@@ -38,6 +38,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     onConstructorPoisoning: 'error',
   })
   app.decorateRequest('auth', null)
+  // Only JSON and (from formbody) form bodies are accepted: anything else is a 415.
+  app.removeContentTypeParser('text/plain')
   registerErrorHandling(app)
 
   app.addHook('onRequest', async (request, reply) => {

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { buildTestApp } from '../helpers/build-app.js'
+import { FORM, form, login, registerUser } from '../helpers/fixtures.js'
+
+test('GET / welcomes, as the tutorial does', async (t) => {
+  const { app } = await buildTestApp(t)
+  const res = await app.inject({ method: 'GET', url: '/' })
+  assert.equal(res.statusCode, 200)
+  assert.deepEqual(res.json(), { message: 'Welcome to Gatehouse!' })
+})
+
+test('x-request-id is echoed when sane and generated otherwise', async (t) => {
+  const { app } = await buildTestApp(t)
+  const echoed = await app.inject({ method: 'GET', url: '/', headers: { 'x-request-id': 'abc-123' } })
+  assert.equal(echoed.headers['x-request-id'], 'abc-123')
+  const insane = await app.inject({ method: 'GET', url: '/', headers: { 'x-request-id': 'bad id\twith spaces' } })
+  assert.match(insane.headers['x-request-id'] as string, /^[0-9a-f-]{36}$/)
+  const fresh = await app.inject({ method: 'GET', url: '/nowhere' })
+  assert.match(fresh.headers['x-request-id'] as string, /^[0-9a-f-]{36}$/)
+})
+
+test('unknown paths → JSON 404', async (t) => {
+  const { app } = await buildTestApp(t)
+  const res = await app.inject({ method: 'GET', url: '/nope' })
+  assert.equal(res.statusCode, 404)
+  assert.deepEqual(res.json(), { detail: 'Not Found' })
+})
+
+test('healthz and readyz', async (t) => {
+  const { app, deps } = await buildTestApp(t)
+  assert.deepEqual((await app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' })
+  assert.deepEqual((await app.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ready' })
+  await deps.store.close()
+  const down = await app.inject({ method: 'GET', url: '/readyz' })
+  assert.equal(down.statusCode, 503)
+  assert.deepEqual(down.json(), { detail: 'Storage unavailable' })
+})
+
+test('metrics count requests by route, logins by outcome, and hash durations', async (t) => {
+  const { app } = await buildTestApp(t)
+  await registerUser(app)
+  await login(app)
+  await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username: 'alice', password: 'wrong password' }) })
+  await app.inject({ method: 'GET', url: '/users/123456' })
+  const res = await app.inject({ method: 'GET', url: '/metrics' })
+  assert.equal(res.statusCode, 200)
+  assert.match(res.headers['content-type'] as string, /^text\/plain/)
+  const text = res.body
+  assert.match(text, /gatehouse_http_requests_total\{method="POST",route="\/register",status="201"\} 1/)
+  assert.match(text, /gatehouse_token_grants_total\{outcome="success"\} 1/)
+  assert.match(text, /gatehouse_token_grants_total\{outcome="invalid_credentials"\} 1/)
+  assert.match(text, /gatehouse_password_hash_duration_seconds_count\{op="hash"\} 1/)
+  assert.match(text, /gatehouse_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/"|route="unmatched"/)
+  assert.ok(!text.includes('/users/123456'), 'raw paths never become labels')
+})
+
+test('/docs serves Swagger UI and /openapi.json wires Authorize to the password flow', async (t) => {
+  const { app } = await buildTestApp(t)
+  const docs = await app.inject({ method: 'GET', url: '/docs/' })
+  assert.equal(docs.statusCode, 200)
+  assert.match(docs.body, /swagger/i)
+  const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
+  assert.match(spec.openapi, /^3\./)
+  assert.equal(spec.components.securitySchemes.OAuth2PasswordBearer.flows.password.tokenUrl, '/token')
+  for (const path of ['/register', '/token', '/users/me', '/revoke', '/logout']) assert.ok(spec.paths[path], path)
+  assert.deepEqual(spec.paths['/users/me'].get.security, [{ OAuth2PasswordBearer: [] }])
+})

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { buildTestApp } from '../helpers/build-app.js'
+import { bearer, decodeJwt, FORM, form, login, me, PASSWORD, registerUser } from '../helpers/fixtures.js'
+
+test('GET /users/me → the user, no-store', async (t) => {
+  const { app } = await buildTestApp(t)
+  const user = await registerUser(app, { email: 'alice@example.com' })
+  const { access_token } = await login(app)
+  const res = await me(app, access_token)
+  assert.equal(res.statusCode, 200)
+  assert.deepEqual(res.json(), { ...user, email_verified: false, roles: ['user'], disabled: false, created_at: res.json().created_at })
+  assert.equal(res.headers['cache-control'], 'no-store')
+})
+
+test('no credentials → 401 Not authenticated with a bare Bearer challenge', async (t) => {
+  const { app } = await buildTestApp(t)
+  const res = await app.inject({ method: 'GET', url: '/users/me' })
+  assert.equal(res.statusCode, 401)
+  assert.deepEqual(res.json(), { detail: 'Not authenticated' })
+  assert.equal(res.headers['www-authenticate'], 'Bearer')
+})
+
+test('PATCH /users/me changes the email, which becomes unverified', async (t) => {
+  const { app, deps } = await buildTestApp(t)
+  const user = await registerUser(app, { email: 'alice@example.com' })
+  await deps.store.updateUser(user.id, { emailVerified: true }, new Date())
+  const { access_token } = await login(app)
+  const patch = (email: unknown) => app.inject({ method: 'PATCH', url: '/users/me', headers: bearer(access_token), payload: { email } })
+  const same = await patch('alice@example.com')
+  assert.equal(same.json().email_verified, true, 'unchanged email stays verified')
+  const res = await patch('alice@NEW.example')
+  assert.equal(res.statusCode, 200)
+  assert.equal(res.json().email, 'alice@new.example')
+  assert.equal(res.json().email_verified, false)
+  assert.equal((await patch('not-an-email')).statusCode, 422)
+  await registerUser(app, { username: 'bob', email: 'bob@example.com', password: 'bobs own passphrase' })
+  const taken = await patch('BOB@example.com')
+  assert.equal(taken.statusCode, 400)
+  assert.deepEqual(taken.json(), { detail: 'Email already registered' })
+  const cleared = await patch(null)
+  assert.equal(cleared.json().email, null)
+  assert.equal((await app.inject({ method: 'PATCH', url: '/users/me', payload: { email: null } })).statusCode, 401)
+})
+
+test('POST /users/me/password: wrong current → 403; weak new → 422; success ends the other sessions', async (t) => {
+  const { app } = await buildTestApp(t)
+  await registerUser(app)
+  const mine = await login(app)
+  const other = await login(app)
+  const change = (body: object) => app.inject({ method: 'POST', url: '/users/me/password', headers: bearer(mine.access_token), payload: body })
+  const wrong = await change({ current_password: 'not it at all', new_password: 'a brand new passphrase' })
+  assert.equal(wrong.statusCode, 403)
+  assert.deepEqual(wrong.json(), { detail: 'Invalid password' })
+  const weak = await change({ current_password: PASSWORD, new_password: 'password1' })
+  assert.equal(weak.statusCode, 422)
+  assert.deepEqual(weak.json().detail[0].loc, ['body', 'new_password'])
+  const ok = await change({ current_password: PASSWORD, new_password: 'a brand new passphrase' })
+  assert.equal(ok.statusCode, 204)
+  assert.equal((await me(app, mine.access_token)).statusCode, 200, 'the current session survives')
+  assert.equal((await me(app, other.access_token)).statusCode, 401, 'other sessions end')
+  const refreshOther = await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ grant_type: 'refresh_token', refresh_token: other.refresh_token }) })
+  assert.equal(refreshOther.statusCode, 400)
+  const old = await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username: 'alice', password: PASSWORD }) })
+  assert.equal(old.statusCode, 401)
+  await login(app, 'alice', 'a brand new passphrase')
+})
+
+test('DELETE /users/me needs the password; then the account and its sessions are gone', async (t) => {
+  const { app } = await buildTestApp(t)
+  await registerUser(app)
+  const { access_token } = await login(app)
+  const del = (password: string) => app.inject({ method: 'DELETE', url: '/users/me', headers: bearer(access_token), payload: { password } })
+  assert.equal((await del('wrong password here')).statusCode, 403)
+  assert.equal((await app.inject({ method: 'DELETE', url: '/users/me', headers: bearer(access_token) })).statusCode, 422)
+  assert.equal((await del(PASSWORD)).statusCode, 204)
+  assert.equal((await me(app, access_token)).statusCode, 401)
+  const relogin = await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username: 'alice', password: PASSWORD }) })
+  assert.equal(relogin.statusCode, 401)
+  // The name is free again.
+  await registerUser(app)
+})
+
+test('session list marks the current one; ending one revokes its tokens; others are not visible', async (t) => {
+  const { app } = await buildTestApp(t)
+  await registerUser(app)
+  const a = await login(app)
+  const b = await login(app)
+  const list = await app.inject({ method: 'GET', url: '/users/me/sessions', headers: { ...bearer(a.access_token), 'user-agent': 'test-agent' } })
+  assert.equal(list.statusCode, 200)
+  const sessions = list.json() as { id: string; current: boolean; ip: string }[]
+  assert.equal(sessions.length, 2)
+  const sidA = decodeJwt(a.access_token).payload.sid
+  const sidB = decodeJwt(b.access_token).payload.sid as string
+  assert.deepEqual(sessions.find((s) => s.current)?.id, sidA)
+  assert.deepEqual(Object.keys(sessions[0]!).sort(), ['created_at', 'current', 'id', 'ip', 'last_used_at', 'user_agent'])
+
+  await registerUser(app, { username: 'mallory', password: 'mallorys passphrase' })
+  const m = await login(app, 'mallory', 'mallorys passphrase')
+  const steal = await app.inject({ method: 'DELETE', url: `/users/me/sessions/${sidB}`, headers: bearer(m.access_token) })
+  assert.equal(steal.statusCode, 404)
+  assert.equal((await me(app, b.access_token)).statusCode, 200)
+
+  const end = await app.inject({ method: 'DELETE', url: `/users/me/sessions/${sidB}`, headers: bearer(a.access_token) })
+  assert.equal(end.statusCode, 204)
+  assert.equal((await me(app, b.access_token)).statusCode, 401)
+  assert.equal((await app.inject({ method: 'DELETE', url: `/users/me/sessions/${sidB}`, headers: bearer(a.access_token) })).statusCode, 404)
+})
