@@ -83,6 +83,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     return app.swagger()
   })
 
-  await app.ready()
+  // Not ready()-ed here: integrators add their own routes first; listen() or inject() readies it.
   return app
 }

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import Database from 'better-sqlite3'
+import { openStore } from '../../src/store/open-store.js'
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { storeContract } from './store-contract.js'
+
+storeContract('sqlite', () => openStore({ kind: 'sqlite', path: ':memory:' }))
+
+test('sqlite: a file database uses WAL, synchronous=FULL and foreign keys; migrations run once', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const path = join(dir, 'g.db')
+  const a = await openStore({ kind: 'sqlite', path })
+  const b = openSqliteStore(path)
+  await b.migrate() // a second process migrating the same file is a no-op
+  await a.close()
+  await b.close()
+  const db = new Database(path, { readonly: true })
+  t.after(() => db.close())
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal')
+  assert.deepEqual(db.prepare('SELECT version, name FROM schema_migrations').all(), [{ version: 1, name: 'init' }])
+  const fresh = openSqliteStore(path)
+  t.after(() => fresh.close())
+  const inner = (fresh as unknown as { db: Database.Database }).db
+  assert.equal(inner.pragma('synchronous', { simple: true }), 2, 'FULL')
+  assert.equal(inner.pragma('foreign_keys', { simple: true }), 1)
+})

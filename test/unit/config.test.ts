@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { ConfigError, loadConfig } from '../../src/config.js'
+import { parseDurationSeconds } from '../../src/lib/duration.js'
+
+test('defaults match the contract', () => {
+  const c = loadConfig({})
+  assert.equal(c.host, '127.0.0.1')
+  assert.equal(c.port, 8000)
+  assert.deepEqual(c.database, { kind: 'sqlite', path: './data/gatehouse.db' })
+  assert.equal(c.issuer, 'http://127.0.0.1:8000')
+  assert.equal(c.audience, 'gatehouse')
+  assert.equal(c.jwtAlg, 'EdDSA')
+  assert.equal(c.jwtSecret, null)
+  assert.equal(c.accessTokenTtlSeconds, 1800)
+  assert.equal(c.refreshTokenTtlSeconds, 30 * 86400)
+  assert.equal(c.registration, 'open')
+  assert.equal(c.rateLimit, true)
+  assert.equal(c.logLevel, 'info')
+  assert.equal(c.bodyLimitBytes, 65536)
+  assert.deepEqual(c.argon2, { memoryCost: 19456, timeCost: 2, parallelism: 1 })
+  assert.ok(Object.isFrozen(c) && Object.isFrozen(c.argon2))
+})
+
+test('every problem is reported at once, each naming its variable', () => {
+  try {
+    loadConfig({ PORT: 'eighty', JWT_ALG: 'HS512', ACCESS_TOKEN_TTL: 'forever', REGISTRATION: 'maybe', RATE_LIMIT: 'sometimes', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' })
+    assert.fail('should throw')
+  } catch (err) {
+    assert.ok(err instanceof ConfigError)
+    const names = err.problems.map((p) => p.split(':')[0])
+    assert.deepEqual(names.sort(), ['ACCESS_TOKEN_TTL', 'DATABASE_URL', 'JWT_ALG', 'LOG_LEVEL', 'PORT', 'RATE_LIMIT', 'REGISTRATION'])
+  }
+})
+
+test('HS256 needs a secret of at least 32 bytes; no default secret exists', () => {
+  assert.throws(() => loadConfig({ JWT_ALG: 'HS256' }), /JWT_SECRET: required/)
+  assert.throws(() => loadConfig({ JWT_ALG: 'HS256', JWT_SECRET: 'x'.repeat(31) }), /JWT_SECRET: must be at least 32 bytes/)
+  assert.equal(loadConfig({ JWT_ALG: 'HS256', JWT_SECRET: 'x'.repeat(32) }).jwtSecret, 'x'.repeat(32))
+  assert.throws(() => loadConfig({ JWT_SECRET: 'x'.repeat(40) }), /only used with JWT_ALG=HS256/)
+})
+
+test('database URLs', () => {
+  assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database, { kind: 'sqlite', path: ':memory:' })
+  assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite:/var/lib/g.db' }).database, { kind: 'sqlite', path: '/var/lib/g.db' })
+  assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://u:pw@h/db' }), (e: Error) => /DATABASE_URL/.test(e.message) && !e.message.includes(':pw@'))
+  assert.throws(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }), /REDIS_URL/)
+})
+
+test('issuer follows HOST and PORT unless set; argon2 below OWASP minimums is refused', () => {
+  assert.equal(loadConfig({ HOST: '0.0.0.0', PORT: '9000' }).issuer, 'http://0.0.0.0:9000')
+  assert.equal(loadConfig({ ISSUER: 'https://auth.example.com' }).issuer, 'https://auth.example.com')
+  assert.throws(() => loadConfig({ ISSUER: 'not a url' }), /ISSUER/)
+  assert.throws(() => loadConfig({ ARGON2_MEMORY_KIB: '1024' }), /ARGON2_MEMORY_KIB/)
+  assert.throws(() => loadConfig({ ARGON2_ITERATIONS: '1' }), /ARGON2_ITERATIONS/)
+  assert.throws(() => loadConfig({ PASSWORD_MIN_LENGTH: '6' }), /PASSWORD_MIN_LENGTH/)
+  assert.throws(() => loadConfig({ ACCESS_TOKEN_TTL: '2d', REFRESH_TOKEN_TTL: '1d' }), /ACCESS_TOKEN_TTL/)
+})
+
+test('durations', () => {
+  assert.equal(parseDurationSeconds('90s'), 90)
+  assert.equal(parseDurationSeconds('30m'), 1800)
+  assert.equal(parseDurationSeconds('1h'), 3600)
+  assert.equal(parseDurationSeconds('30d'), 2592000)
+  assert.equal(parseDurationSeconds('45'), 45)
+  assert.equal(parseDurationSeconds('1.5h'), 5400)
+  for (const bad of ['', '0s', '-5m', '5 minutes', 'm', '10y', '500ms']) assert.equal(parseDurationSeconds(bad), null, bad)
+})
