@@ -40,7 +40,8 @@ export async function signAccessToken(keys: KeyRing, s: AccessTokenSettings, inp
     .sign(key)
 }
 
-export type AccessTokenVerifier = (token: string, now: Date) => Promise<AccessClaims>
+/** Resolves the claims of a valid token (synchronously on a cache hit); throws or rejects otherwise. */
+export type AccessTokenVerifier = (token: string, now: Date) => AccessClaims | Promise<AccessClaims>
 
 /**
  * Builds the verifier. Only the configured algorithm is accepted, whatever the header says
@@ -62,14 +63,7 @@ export function createAccessTokenVerifier(keys: KeyRing, s: AccessTokenSettings,
     clockTolerance: s.leewaySeconds,
     requiredClaims: ['iss', 'aud', 'sub', 'exp', 'iat', 'jti', 'sid'],
   }
-  return async (token, now) => {
-    const nowSeconds = now.getTime() / 1000
-    const hit = cache.get(token)
-    if (hit) {
-      if (hit.exp + s.leewaySeconds > nowSeconds) return hit
-      cache.delete(token)
-      throw new Error('token expired')
-    }
+  const verify = async (token: string, now: Date): Promise<AccessClaims> => {
     const { payload } = await jwtVerify(
       token,
       (header) => {
@@ -82,6 +76,13 @@ export function createAccessTokenVerifier(keys: KeyRing, s: AccessTokenSettings,
     const claims = toClaims(payload)
     cache.set(token, claims)
     return claims
+  }
+  return (token, now) => {
+    const hit = cache.get(token)
+    if (!hit) return verify(token, now)
+    if (hit.exp + s.leewaySeconds > now.getTime() / 1000) return hit
+    cache.delete(token)
+    throw new Error('token expired')
   }
 }
 

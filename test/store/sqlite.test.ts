@@ -29,3 +29,34 @@ test('sqlite: a file database uses WAL, synchronous=FULL and foreign keys; migra
   assert.equal(inner.pragma('synchronous', { simple: true }), 2, 'FULL')
   assert.equal(inner.pragma('foreign_keys', { simple: true }), 1)
 })
+
+test('sqlite: a session ended through another connection is seen at once despite the read cache', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const path = join(dir, 'g.db')
+  const a = await openStore({ kind: 'sqlite', path })
+  const b = openSqliteStore(path) // a second instance or the CLI
+  t.after(async () => {
+    await a.close()
+    await b.close()
+  })
+  const user = await a.createUser({
+    id: crypto.randomUUID(), username: 'kim', usernameKey: 'kim', email: null, emailKey: null, passwordHash: 'h', roles: ['user'], createdAt: new Date(),
+  })
+  const now = new Date()
+  const s = await a.createSession({
+    id: crypto.randomUUID(), userId: user.id, scope: 'user', refreshHash: 'r1', createdAt: now,
+    expiresAt: new Date(now.getTime() + 3600_000), idleExpiresAt: new Date(now.getTime() + 600_000), userAgent: null, ip: null,
+  })
+  assert.equal((await a.findSessionWithUser(s.id))?.session.endedAt, null)
+  assert.equal((await a.findSessionWithUser(s.id))?.session.endedAt, null, 'served from the cache')
+  const settle = () => new Promise((r) => setTimeout(r, 2)) // another process's commit shows within 1 ms
+  await b.endSession(s.id, new Date())
+  await settle()
+  assert.ok((await a.findSessionWithUser(s.id))?.session.endedAt, 'the other connection\'s commit is visible')
+  await b.updateUser(user.id, { disabled: true }, new Date())
+  await settle()
+  assert.equal((await a.findSessionWithUser(s.id))?.user.disabled, true)
+  await a.updateUser(user.id, { disabled: false }, new Date())
+  assert.equal((await a.findSessionWithUser(s.id))?.user.disabled, false, 'own writes invalidate too')
+})

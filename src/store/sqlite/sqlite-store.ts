@@ -13,46 +13,9 @@ import {
   type UserPatch,
 } from '../store.js'
 import { SQLITE_MIGRATIONS } from './migrations.js'
+import { SESSION_CACHE_MAX, SESSION_COLS, SESSION_WITH_USER, toKey, toSession, toSessionWithUser, toUser, USER_COLS, USER_WIDTH } from './rows.js'
 
 type Row = Record<string, unknown>
-
-const USER_COLS = 'u.id, u.username, u.email, u.email_verified, u.roles, u.disabled, u.created_at, u.updated_at'
-const SESSION_COLS =
-  's.id AS s_id, s.user_id, s.scope, s.created_at AS s_created_at, s.last_used_at, s.expires_at, s.idle_expires_at, s.ended_at, s.user_agent, s.ip'
-
-const toUser = (r: Row): User => ({
-  id: r.id as string,
-  username: r.username as string,
-  email: (r.email as string | null) ?? null,
-  emailVerified: r.email_verified === 1,
-  roles: JSON.parse(r.roles as string) as string[],
-  disabled: r.disabled === 1,
-  createdAt: new Date(r.created_at as number),
-  updatedAt: new Date(r.updated_at as number),
-})
-
-const toSession = (r: Row): Session => ({
-  id: r.s_id as string,
-  userId: r.user_id as string,
-  scope: r.scope as string,
-  createdAt: new Date(r.s_created_at as number),
-  lastUsedAt: new Date(r.last_used_at as number),
-  expiresAt: new Date(r.expires_at as number),
-  idleExpiresAt: new Date(r.idle_expires_at as number),
-  endedAt: r.ended_at == null ? null : new Date(r.ended_at as number),
-  userAgent: (r.user_agent as string | null) ?? null,
-  ip: (r.ip as string | null) ?? null,
-})
-
-const toKey = (r: Row): SigningKeyRow => ({
-  kid: r.kid as string,
-  alg: r.alg as string,
-  publicJwk: r.public_jwk as string,
-  privateJwk: r.private_jwk as string,
-  createdAt: new Date(r.created_at as number),
-  activatesAt: new Date(r.activates_at as number),
-  retiresAt: r.retires_at == null ? null : new Date(r.retires_at as number),
-})
 
 function conflictFrom(err: unknown): StoreConflictError | null {
   const e = err as { code?: string; message?: string }
@@ -78,8 +41,26 @@ export function openSqliteStore(path: string): Store {
 
 class SqliteStore implements Store {
   private readonly stmts = new Map<string, Database.Statement>()
+  private readonly rawStmts = new Map<string, Database.Statement>()
+  /**
+   * The guard reads a session and its user on every request. Cached here and dropped whole on
+   * any write of ours that could change one, and whenever `PRAGMA data_version` shows another
+   * connection (another instance, the CLI) committed. The pragma (~4 µs) runs at most once per
+   * millisecond: our own writes are seen at once, another process's within 1 ms.
+   */
+  private readonly sessionCache = new Map<string, { session: Session; user: User }>()
+  private cacheVersion: unknown = null
+  private versionCheckedAt = -Infinity
+  private readonly dataVersion: Database.Statement
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Database.Database) {
+    this.dataVersion = db.prepare('PRAGMA data_version').pluck()
+  }
+
+  /** Called by every write that can change a cached session or user. */
+  private invalidate(): void {
+    this.sessionCache.clear()
+  }
 
   /** Prepares each SQL text once. */
   private q(sql: string): Database.Statement {
@@ -89,6 +70,16 @@ class SqliteStore implements Store {
       this.stmts.set(sql, s)
     }
     return s
+  }
+
+  /** Prepares each SQL text once, in raw (array) mode. */
+  private raw(sql: string): Database.Statement {
+    let st = this.rawStmts.get(sql)
+    if (!st) {
+      st = this.db.prepare(sql).raw(true)
+      this.rawStmts.set(sql, st)
+    }
+    return st
   }
 
   async migrate(): Promise<void> {
@@ -129,13 +120,13 @@ class SqliteStore implements Store {
   }
 
   async findUserById(id: string): Promise<User | null> {
-    const r = this.q(`SELECT ${USER_COLS} FROM users u WHERE u.id = ?`).get(id) as Row | undefined
+    const r = this.raw(`SELECT ${USER_COLS} FROM users u WHERE u.id = ?`).get(id) as unknown[] | undefined
     return r ? toUser(r) : null
   }
 
   async findUserForLogin(usernameKey: string): Promise<(User & { passwordHash: string }) | null> {
-    const r = this.q(`SELECT ${USER_COLS}, u.password_hash FROM users u WHERE u.username_key = ?`).get(usernameKey) as Row | undefined
-    return r ? { ...toUser(r), passwordHash: r.password_hash as string } : null
+    const r = this.raw(`SELECT ${USER_COLS}, u.password_hash FROM users u WHERE u.username_key = ?`).get(usernameKey) as unknown[] | undefined
+    return r ? { ...toUser(r), passwordHash: r[USER_WIDTH] as string } : null
   }
 
   async findPasswordHash(userId: string): Promise<string | null> {
@@ -144,6 +135,7 @@ class SqliteStore implements Store {
   }
 
   async updateUser(id: string, patch: UserPatch, now: Date): Promise<User | null> {
+    this.invalidate()
     const sets: string[] = []
     const args: unknown[] = []
     if (patch.email) sets.push('email = ?', 'email_key = ?'), args.push(patch.email.email, patch.email.emailKey)
@@ -162,11 +154,13 @@ class SqliteStore implements Store {
   }
 
   async updatePasswordHash(id: string, oldHash: string, newHash: string, now: Date): Promise<boolean> {
+    this.invalidate()
     const info = this.q('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? AND password_hash = ?').run(newHash, now.getTime(), id, oldHash)
     return info.changes === 1
   }
 
   async deleteUser(id: string): Promise<boolean> {
+    this.invalidate()
     return this.q('DELETE FROM users WHERE id = ?').run(id).changes === 1
   }
 
@@ -186,28 +180,45 @@ class SqliteStore implements Store {
   }
 
   async findSessionWithUser(sessionId: string): Promise<{ session: Session; user: User } | null> {
-    const r = this.q(`SELECT ${SESSION_COLS}, ${USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`).get(sessionId) as Row | undefined
-    return r ? { session: toSession(r), user: toUser(r) } : null
+    const t = performance.now()
+    if (t - this.versionCheckedAt >= 1) {
+      this.versionCheckedAt = t
+      const version = this.dataVersion.get()
+      if (version !== this.cacheVersion) {
+        this.sessionCache.clear()
+        this.cacheVersion = version
+      }
+    }
+    const hit = this.sessionCache.get(sessionId)
+    if (hit) return hit
+    const r = this.raw(`${SESSION_WITH_USER} WHERE s.id = ?`).get(sessionId) as unknown[] | undefined
+    if (!r) return null
+    const found = toSessionWithUser(r)
+    Object.freeze(found.session)
+    Object.freeze(found.user.roles)
+    Object.freeze(found.user)
+    if (this.sessionCache.size >= SESSION_CACHE_MAX) this.sessionCache.clear()
+    this.sessionCache.set(sessionId, found)
+    return found
   }
 
   async findSessionByRefreshHash(refreshHash: string): Promise<{ session: Session; user: User } | null> {
-    const r = this.q(
-      `SELECT ${SESSION_COLS}, ${USER_COLS} FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id WHERE t.token_hash = ?`,
-    ).get(refreshHash) as Row | undefined
-    return r ? { session: toSession(r), user: toUser(r) } : null
+    const r = this.raw(`${SESSION_WITH_USER} JOIN refresh_tokens t ON t.session_id = s.id WHERE t.token_hash = ?`).get(refreshHash) as unknown[] | undefined
+    return r ? toSessionWithUser(r) : null
   }
 
   async listSessionsForUser(userId: string, now: Date): Promise<Session[]> {
     const t = now.getTime()
-    const rows = this.q(
+    const rows = this.raw(
       `SELECT ${SESSION_COLS} FROM sessions s
        WHERE s.user_id = ? AND s.ended_at IS NULL AND s.expires_at > ? AND s.idle_expires_at > ?
        ORDER BY s.created_at DESC`,
-    ).all(userId, t, t) as Row[]
-    return rows.map(toSession)
+    ).all(userId, t, t) as unknown[][]
+    return rows.map((r) => toSession(r))
   }
 
   async rotateRefreshToken(a: { oldHash: string; newHash: string; now: Date; idleExpiresAt: Date }): Promise<RotateResult> {
+    this.invalidate()
     const t = a.now.getTime()
     // One IMMEDIATE transaction: the read and the compare-and-swap cannot interleave with another
     // process's rotation of the same token.
@@ -215,9 +226,9 @@ class SqliteStore implements Store {
       const tok = this.q('SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = ?').get(a.oldHash) as Row | undefined
       if (!tok) return { status: 'gone' }
       const sessionId = tok.session_id as string
-      const found = this.q(`SELECT ${SESSION_COLS}, ${USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`).get(sessionId) as Row | undefined
+      const found = this.raw(`${SESSION_WITH_USER} WHERE s.id = ?`).get(sessionId) as unknown[] | undefined
       if (!found) return { status: 'gone' }
-      const session = toSession(found)
+      const { session, user } = toSessionWithUser(found)
       if (session.endedAt) return { status: 'gone' }
       if (tok.used_at != null) {
         // RFC 9700 §4.14.2: a rotated token came back, so it leaked; end the whole session.
@@ -236,16 +247,18 @@ class SqliteStore implements Store {
       return {
         status: 'rotated',
         session: { ...session, lastUsedAt: a.now, idleExpiresAt: new Date(idle) },
-        user: toUser(found),
+        user,
       }
     }).immediate()
   }
 
   async endSession(id: string, now: Date): Promise<boolean> {
+    this.invalidate()
     return this.q('UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL').run(now.getTime(), id).changes === 1
   }
 
   async endSessionByRefreshHash(refreshHash: string, now: Date): Promise<boolean> {
+    this.invalidate()
     const info = this.q(
       'UPDATE sessions SET ended_at = ? WHERE ended_at IS NULL AND id = (SELECT session_id FROM refresh_tokens WHERE token_hash = ?)',
     ).run(now.getTime(), refreshHash)
@@ -253,6 +266,7 @@ class SqliteStore implements Store {
   }
 
   async endSessionsForUser(userId: string, now: Date, exceptId?: string): Promise<number> {
+    this.invalidate()
     return this.q('UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL AND id IS NOT ?').run(now.getTime(), userId, exceptId ?? null).changes
   }
 

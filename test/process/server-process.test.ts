@@ -1,0 +1,94 @@
+// The product's front door as a new user meets it: compiled JavaScript, a real socket, .env,
+// SIGTERM, and a restart on the same database.
+import assert from 'node:assert/strict'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { before, test } from 'node:test'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+const MAIN = join(ROOT, 'dist', 'main.js')
+
+before(() => {
+  // What `npm start` runs first: compile when dist/ is missing or stale.
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'ensure-build.mjs')], { cwd: ROOT, stdio: 'inherit' })
+})
+
+interface Running {
+  proc: ChildProcess
+  base: string
+  output: () => string
+}
+
+/** Starts dist/main.js in `cwd` and waits for its "listening" log line. */
+async function start(cwd: string, env: Record<string, string> = {}): Promise<Running> {
+  const proc = spawn(process.execPath, [MAIN], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  proc.stdout!.on('data', (d) => (out += d))
+  proc.stderr!.on('data', (d) => (out += d))
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line:\n${out}`)), 20_000)
+    const check = () => {
+      const m = /Gatehouse listening on (http:\/\/[^;\s]+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve(m[1]!)
+      }
+    }
+    proc.stdout!.on('data', check)
+    proc.on('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)))
+  })
+  return { proc, base, output: () => out }
+}
+
+const stop = (r: Running) =>
+  new Promise<number | null>((resolve) => {
+    r.proc.on('exit', (code) => resolve(code))
+    r.proc.kill('SIGTERM')
+  })
+
+test('npm start path: reads .env, serves over a real socket, stops on SIGTERM, keeps everything across a restart', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-proc-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(join(dir, '.env'), 'PORT=0\nDATABASE_URL=sqlite:./state/g.db\nRATE_LIMIT=off\n')
+
+  const first = await start(dir)
+  assert.match(first.output(), /interactive docs at http:\/\/127\.0\.0\.1:\d+\/docs/)
+  const welcome = await fetch(`${first.base}/`)
+  assert.deepEqual(await welcome.json(), { message: 'Welcome to Gatehouse!' })
+  const reg = await fetch(`${first.base}/register`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'johndoe', email: 'john@example.com', hashed_password: 'a fine passphrase' }),
+  })
+  assert.equal(reg.status, 201)
+  const tok = await fetch(`${first.base}/token`, { method: 'POST', body: new URLSearchParams({ username: 'johndoe', password: 'a fine passphrase' }) })
+  assert.equal(tok.status, 200)
+  const { access_token } = (await tok.json()) as { access_token: string }
+  assert.equal((await fetch(`${first.base}/users/me`, { headers: { authorization: `Bearer ${access_token}` } })).status, 200)
+  assert.equal(await stop(first), 0)
+  assert.ok(!first.output().includes('a fine passphrase'), 'the password never reaches the log')
+  assert.ok(!first.output().includes(access_token), 'the token never reaches the log')
+
+  const second = await start(dir)
+  t.after(() => second.proc.kill('SIGKILL'))
+  const me = await fetch(`${second.base}/users/me`, { headers: { authorization: `Bearer ${access_token}` } })
+  assert.equal(me.status, 200, 'the token issued before the restart still works')
+  assert.equal(((await me.json()) as { username: string }).username, 'johndoe')
+  assert.equal(await stop(second), 0)
+})
+
+test('a bad configuration stops start-up with every problem named, exit code 2', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-proc-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const proc = spawn(process.execPath, [MAIN], {
+    cwd: dir, env: { PATH: process.env.PATH ?? '', JWT_ALG: 'HS256', JWT_SECRET: 'too-short', PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let err = ''
+  proc.stderr.on('data', (d) => (err += d))
+  const code = await new Promise((resolve) => proc.on('exit', resolve))
+  assert.equal(code, 2)
+  assert.match(err, /JWT_SECRET: must be at least 32 bytes/)
+  assert.match(err, /PORT: must be a whole number/)
+  assert.ok(!err.includes('too-short'), 'the secret is not echoed')
+})
