@@ -1,0 +1,45 @@
+// /docs in a real browser: Swagger UI's Authorize button runs the OAuth2 password flow against
+// /token, and "Try it out" on /users/me then succeeds with the bearer token it obtained.
+// Needs Debian's chromium (CI installs it: see .ci/run). Run: npm run test:browser
+import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { chromium } from 'playwright-core'
+import { buildTestApp } from '../test/helpers/build-app.js'
+import { PASSWORD, registerUser } from '../test/helpers/fixtures.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+test('Swagger UI: Authorize with the password flow, then GET /users/me', async (t) => {
+  const { app } = await buildTestApp(t)
+  await registerUser(app, { username: 'alice', email: 'alice@example.com' })
+  const base = await app.listen({ host: '127.0.0.1', port: 0 })
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  t.after(() => browser.close())
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } })
+  await page.goto(`${base}/docs`)
+  await page.getByRole('button', { name: /Authorize/ }).first().click()
+  const dialog = page.locator('.modal-ux')
+  await dialog.locator('#oauth_username').fill('alice')
+  await dialog.locator('#oauth_password').fill(PASSWORD)
+  const tokenResponse = page.waitForResponse((r) => r.url().endsWith('/token'))
+  await dialog.getByRole('button', { name: 'Apply given OAuth2 credentials' }).click()
+  assert.equal((await tokenResponse).status(), 200)
+  await dialog.locator('button', { hasText: 'Logout' }).waitFor() // shown once Swagger UI holds a token
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click()
+
+  const op = page.locator('#operations-account-get_users_me')
+  await op.locator('.opblock-summary').click()
+  await op.getByRole('button', { name: 'Try it out' }).click()
+  const meResponse = page.waitForResponse((r) => r.url().endsWith('/users/me'))
+  await op.getByRole('button', { name: 'Execute' }).click()
+  const res = await meResponse
+  assert.equal(res.status(), 200)
+  assert.equal(((await res.json()) as { username: string }).username, 'alice')
+  await op.locator('.live-responses-table').waitFor()
+  const dir = join(import.meta.dirname, '..', 'bench', 'results')
+  mkdirSync(dir, { recursive: true })
+  await page.screenshot({ path: join(dir, 'docs-users-me.png'), fullPage: false })
+})
