@@ -17,9 +17,12 @@ export async function refreshGrant(deps: GrantDeps, input: { refresh_token: stri
   const oldHash = hashRefreshToken(input.refresh_token)
   if (requested.length > 0) {
     // RFC 6749 §6: a narrower scope may be asked for. Check it before rotating, so a refused
-    // request leaves the client's refresh token usable.
+    // request leaves the client's refresh token usable. A spent token skips this and goes on to
+    // rotation, whose reuse detection ends the session whatever scope came with it.
     const found = await deps.store.findSessionByRefreshHash(oldHash)
-    if (found && !grantScopes(requested, heldScopes(found.session.scope, found.user.roles))) throw invalidScope(input.scope ?? '')
+    if (found && !found.spent && !grantScopes(requested, heldScopes(found.session.scope, found.user.roles))) {
+      throw invalidScope(input.scope ?? '')
+    }
   }
   const now = deps.clock()
   const newToken = newRefreshToken()

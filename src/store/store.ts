@@ -115,8 +115,8 @@ export interface Store {
   createSession(s: NewSession): Promise<Session>
   /** The session and its user, ended or not: callers decide what is valid. */
   findSessionWithUser(sessionId: string): Promise<{ session: Session; user: User } | null>
-  /** The session a refresh token (current or rotated) belongs to, with its user. */
-  findSessionByRefreshHash(refreshHash: string): Promise<{ session: Session; user: User } | null>
+  /** The session a refresh token (current or rotated) belongs to, with its user; `spent` once rotated. */
+  findSessionByRefreshHash(refreshHash: string): Promise<{ session: Session; user: User; spent: boolean } | null>
   /** Sessions not ended and not expired at `now`, newest first. */
   listSessionsForUser(userId: string, now: Date): Promise<Session[]>
   /**

@@ -43,6 +43,7 @@ test('metrics count requests by route, logins by outcome, and hash durations', a
   await login(app)
   await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username: 'alice', password: 'wrong password' }) })
   await app.inject({ method: 'GET', url: '/users/123456' })
+  await app.inject({ method: 'GET', url: '/' })
   const res = await app.inject({ method: 'GET', url: '/metrics' })
   assert.equal(res.statusCode, 200)
   assert.match(res.headers['content-type'] as string, /^text\/plain/)
@@ -51,7 +52,8 @@ test('metrics count requests by route, logins by outcome, and hash durations', a
   assert.match(text, /gatehouse_token_grants_total\{outcome="success"\} 1/)
   assert.match(text, /gatehouse_token_grants_total\{outcome="invalid_credentials"\} 1/)
   assert.match(text, /gatehouse_password_hash_duration_seconds_count\{op="hash"\} 1/)
-  assert.match(text, /gatehouse_http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/"|route="unmatched"/)
+  assert.match(text, /gatehouse_http_request_duration_seconds_count\{method="GET",route="\/"\} 1/)
+  assert.match(text, /gatehouse_http_requests_total\{method="GET",route="unmatched",status="404"\} 1/)
   assert.ok(!text.includes('/users/123456'), 'raw paths never become labels')
 })
 

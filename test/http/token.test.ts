@@ -125,6 +125,17 @@ test('reusing a rotated refresh token ends the whole session (RFC 9700 §4.14)',
   assert.equal((await me(app, other.access_token)).statusCode, 200)
 })
 
+test('a spent refresh token with a bogus scope still counts as reuse and ends the session', async (t) => {
+  const { app } = await buildTestApp(t)
+  await registerUser(app)
+  const first = await login(app)
+  const second = (await app.inject(token(form({ grant_type: 'refresh_token', refresh_token: first.refresh_token })))).json()
+  const probe = await app.inject(token(form({ grant_type: 'refresh_token', refresh_token: first.refresh_token, scope: 'admin' })))
+  assert.equal(probe.statusCode, 400)
+  assert.equal(probe.json().error, 'invalid_grant')
+  assert.equal((await me(app, second.access_token)).statusCode, 401)
+})
+
 test('concurrent refreshes with one token: exactly one wins', async (t) => {
   const { app } = await buildTestApp(t)
   await registerUser(app)

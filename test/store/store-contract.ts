@@ -90,6 +90,9 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       assert.equal(r1.user.id, u.id)
     }
     assert.deepEqual((await s.findSessionByRefreshHash('h1'))?.session.id, sess.id)
+    assert.equal((await s.findSessionByRefreshHash('h1'))?.spent, true)
+    assert.equal((await s.findSessionByRefreshHash('h2'))?.spent, false)
+    assert.equal(await s.findSessionByRefreshHash('nope'), null)
     const reuse = await s.rotateRefreshToken({ oldHash: 'h1', newHash: 'h3', now: at(20), idleExpiresAt: at(700) })
     assert.deepEqual(reuse, { status: 'reused', sessionId: sess.id })
     assert.ok((await s.findSessionWithUser(sess.id))?.session.endedAt)

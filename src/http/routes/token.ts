@@ -43,7 +43,9 @@ export function registerTokenRoutes(app: FastifyInstance, deps: Deps): void {
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
       const form = request.body
       // As FastAPI's OAuth2PasswordRequestForm: grant_type defaults to password.
-      const grant = Object.hasOwn(GRANTS, form.grant_type ?? 'password') ? GRANTS[form.grant_type ?? 'password'] : undefined
+      const type = form.grant_type ?? 'password'
+      // hasOwn: "__proto__" or "constructor" must not find Object.prototype's members.
+      const grant = Object.hasOwn(GRANTS, type) ? GRANTS[type] : undefined
       if (!grant) throw unsupportedGrantType()
       const userAgent = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null
       return grant(deps, form, { userAgent, ip: request.ip })

@@ -36,6 +36,9 @@ export const toSession = (r: unknown[], o = 0): Session => ({
 export const toSessionWithUser = (r: unknown[]) => ({ session: toSession(r), user: toUser(r, SESSION_WIDTH) })
 export const SESSION_CACHE_MAX = 10_000
 export const SESSION_WITH_USER = `SELECT ${SESSION_COLS}, ${USER_COLS} FROM sessions s JOIN users u ON u.id = s.user_id`
+export const SESSION_WITH_USER_WIDTH = SESSION_WIDTH + USER_WIDTH
+/** As SESSION_WITH_USER, plus the refresh token's used_at (alias t) as the last column. */
+export const SESSION_WITH_USER_AND_SPENT = `SELECT ${SESSION_COLS}, ${USER_COLS}, t.used_at FROM sessions s JOIN users u ON u.id = s.user_id`
 
 export const toKey = (r: Row): SigningKeyRow => ({
   kid: r.kid as string,

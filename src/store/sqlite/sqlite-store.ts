@@ -13,7 +13,7 @@ import {
   type UserPatch,
 } from '../store.js'
 import { SQLITE_MIGRATIONS } from './migrations.js'
-import { SESSION_CACHE_MAX, SESSION_COLS, SESSION_WITH_USER, toKey, toSession, toSessionWithUser, toUser, USER_COLS, USER_WIDTH } from './rows.js'
+import { SESSION_CACHE_MAX, SESSION_COLS, SESSION_WITH_USER, SESSION_WITH_USER_AND_SPENT, SESSION_WITH_USER_WIDTH, toKey, toSession, toSessionWithUser, toUser, USER_COLS, USER_WIDTH } from './rows.js'
 
 type Row = Record<string, unknown>
 
@@ -202,9 +202,9 @@ class SqliteStore implements Store {
     return found
   }
 
-  async findSessionByRefreshHash(refreshHash: string): Promise<{ session: Session; user: User } | null> {
-    const r = this.raw(`${SESSION_WITH_USER} JOIN refresh_tokens t ON t.session_id = s.id WHERE t.token_hash = ?`).get(refreshHash) as unknown[] | undefined
-    return r ? toSessionWithUser(r) : null
+  async findSessionByRefreshHash(refreshHash: string): Promise<{ session: Session; user: User; spent: boolean } | null> {
+    const r = this.raw(`${SESSION_WITH_USER_AND_SPENT} JOIN refresh_tokens t ON t.session_id = s.id WHERE t.token_hash = ?`).get(refreshHash) as unknown[] | undefined
+    return r ? { ...toSessionWithUser(r), spent: r[SESSION_WITH_USER_WIDTH] != null } : null
   }
 
   async listSessionsForUser(userId: string, now: Date): Promise<Session[]> {
