@@ -6,7 +6,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { SCOPES } from './accounts/scopes.js'
 import type { Deps } from './deps.js'
-import { registerErrorHandling } from './http/error-handler.js'
+import { frameworkErrors, registerErrorHandling } from './http/error-handler.js'
 import { registerRegisterRoutes } from './http/routes/register.js'
 import { registerOpsRoutes } from './http/routes/ops.js'
 import { registerRevokeRoutes } from './http/routes/revoke.js'
@@ -36,6 +36,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // JSON.parse is already iterative; these reject prototype poisoning with a 400.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    frameworkErrors,
   })
   app.decorateRequest('auth', null)
   // Only JSON and (from formbody) form bodies are accepted: anything else is a 415.

@@ -62,6 +62,7 @@ export const emailTaken = () => new HttpError(400, 'Email already registered')
 export const registrationClosed = () => new HttpError(403, 'Registration is closed')
 export const wrongPassword = () => new HttpError(403, 'Invalid password')
 export const notFound = () => new HttpError(404, 'Not Found')
+export const methodNotAllowed = () => new HttpError(405, 'Method Not Allowed')
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new HttpError(429, 'Too many requests', { headers: { 'retry-after': String(retryAfterSeconds) } })
 

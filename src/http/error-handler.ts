@@ -1,5 +1,5 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
-import { HttpError, notFound, type ValidationIssue } from '../errors.js'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { HttpError, methodNotAllowed, notFound, type ValidationIssue } from '../errors.js'
 
 interface AjvIssue {
   keyword: string
@@ -58,8 +58,20 @@ export function registerErrorHandling(app: FastifyInstance): void {
     request.log.error({ err, reqId: request.id }, 'unhandled error')
     return reply.code(500).send({ detail: 'Internal Server Error' })
   })
-  app.setNotFoundHandler((_request, reply) => {
-    const e = notFound()
+  app.setNotFoundHandler((request, reply) => {
+    // FastAPI answers a known path with the wrong method 405 + Allow; so do we (static paths).
+    const path = request.url.split('?')[0]!
+    const allowed = METHODS.filter((method) => app.hasRoute({ method, url: path }))
+    const e = allowed.length > 0 ? methodNotAllowed() : notFound()
+    if (allowed.length > 0) reply.header('allow', allowed.join(', '))
     return reply.code(e.status).send(e.body())
   })
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
+/** Errors Fastify raises before routing (a malformed URL): the same `{"detail"}` body as the rest. */
+export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id)
+  void reply.code(err.statusCode && err.statusCode < 500 ? err.statusCode : 400).send({ detail: 'Bad Request: malformed URL' })
 }

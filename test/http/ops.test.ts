@@ -27,6 +27,25 @@ test('unknown paths → JSON 404', async (t) => {
   assert.deepEqual(res.json(), { detail: 'Not Found' })
 })
 
+test('a known path with the wrong method → 405 with Allow, as FastAPI does', async (t) => {
+  const { app } = await buildTestApp(t)
+  const res = await app.inject({ method: 'PUT', url: '/token' })
+  assert.equal(res.statusCode, 405)
+  assert.deepEqual(res.json(), { detail: 'Method Not Allowed' })
+  assert.equal(res.headers.allow, 'POST')
+  const me = await app.inject({ method: 'POST', url: '/users/me' })
+  assert.equal(me.statusCode, 405)
+  assert.equal(me.headers.allow, 'GET, HEAD, PATCH, DELETE')
+})
+
+test('a malformed URL → 400 with a detail and a request id', async (t) => {
+  const { app } = await buildTestApp(t)
+  const res = await app.inject({ method: 'GET', url: '/users/%E0%A4%A' })
+  assert.equal(res.statusCode, 400)
+  assert.deepEqual(res.json(), { detail: 'Bad Request: malformed URL' })
+  assert.ok(res.headers['x-request-id'])
+})
+
 test('healthz and readyz', async (t) => {
   const { app, deps } = await buildTestApp(t)
   assert.deepEqual((await app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' })
