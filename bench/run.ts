@@ -104,6 +104,21 @@ async function main() {
     rows.push(row('GET /users/me during /token load', meUnderLoad))
     rows.push(row('POST /token (concurrent with the above)', tokenUnderLoad))
 
+    // Account enumeration by timing: an unknown user must cost what a wrong password costs.
+    const timeLogin = async (username: string) => {
+      const body = new URLSearchParams({ username, password: 'not the password' })
+      const t0 = performance.now()
+      await fetch(`${base}/token`, { method: 'POST', body })
+      return performance.now() - t0
+    }
+    const wrong: number[] = []
+    const unknown: number[] = []
+    for (let i = 0; i < 60; i++) {
+      wrong.push(await timeLogin('bench'))
+      unknown.push(await timeLogin(`nobody${i}`))
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+
     console.log('scenario                                  req/s     p50 ms   p99 ms   errors  non-2xx')
     for (const r of rows) {
       console.log(`${r.name.padEnd(40)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(1).padStart(9)} ${r.p99.toFixed(1).padStart(8)} ${String(r.errors).padStart(8)} ${String(r.non2xx).padStart(8)}`)
@@ -114,9 +129,10 @@ async function main() {
     console.log(`/users/me ÷ GET /            = ${meRatio.toFixed(2)}  (target ≥ 0.60)`)
     console.log(`/token ÷ hash ceiling         = ${tokenRatio.toFixed(2)}  (target ≥ 0.80)`)
     console.log(`/users/me p99 during /token load = ${meUnderLoad.latency.p99.toFixed(1)} ms  (target < 50 ms)`)
+    console.log(`login median, wrong password ${median(wrong).toFixed(1)} ms vs unknown user ${median(unknown).toFixed(1)} ms (ratio ${(median(unknown) / median(wrong)).toFixed(2)}, target ≈ 1)`)
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
     const file = join(ROOT, 'bench', 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-    writeFileSync(file, JSON.stringify({ seconds: SECONDS, cores, ceiling, meRatio, tokenRatio, rows }, null, 2))
+    writeFileSync(file, JSON.stringify({ seconds: SECONDS, cores, ceiling, meRatio, tokenRatio, rows, loginMedianMs: { wrong: median(wrong), unknown: median(unknown) } }, null, 2))
     console.log(`\nraw figures: ${file}`)
   } finally {
     server.kill('SIGTERM')
