@@ -47,6 +47,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id)
     reply.header('x-content-type-options', 'nosniff')
     reply.header('referrer-policy', 'no-referrer')
+    // Nothing here is meant to be framed: keeps /docs (which holds a token once authorized) out of clickjacking.
+    reply.header('x-frame-options', 'DENY')
   })
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL: ids and garbage paths must not become label values.

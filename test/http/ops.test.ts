@@ -8,6 +8,8 @@ test('GET / welcomes, as the tutorial does', async (t) => {
   const res = await app.inject({ method: 'GET', url: '/' })
   assert.equal(res.statusCode, 200)
   assert.deepEqual(res.json(), { message: 'Welcome to Gatehouse!' })
+  assert.equal(res.headers['x-content-type-options'], 'nosniff')
+  assert.equal(res.headers['x-frame-options'], 'DENY')
 })
 
 test('x-request-id is echoed when sane and generated otherwise', async (t) => {
