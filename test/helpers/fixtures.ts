@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 
 export const PASSWORD = 'correct horse battery'
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
@@ -35,7 +35,7 @@ export const form = (fields: Record<string, string>): string => new URLSearchPar
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
-export async function me(app: FastifyInstance, token: string) {
+export async function me(app: FastifyInstance, token: string): Promise<LightMyRequestResponse> {
   return app.inject({ method: 'GET', url: '/users/me', headers: bearer(token) })
 }
 
