@@ -47,8 +47,7 @@ export async function passwordGrant(deps: GrantDeps, input: PasswordGrantInput):
   if (needsRehash) {
     // passlib's deprecated="auto": a legacy or weaker hash is replaced while we hold the password.
     const upgraded = await deps.hasher.hash(input.password)
-    const now = deps.clock()
-    if (await deps.store.updatePasswordHash(user.id, user.passwordHash, upgraded, now)) {
+    if (await deps.store.updatePasswordHash(user.id, user.passwordHash, upgraded, deps.clock())) {
       deps.log.info({ userId: user.id }, 'password hash upgraded to argon2id')
     }
   }
