@@ -78,6 +78,28 @@ test('npm start path: reads .env, serves over a real socket, stops on SIGTERM, k
   assert.equal(await stop(second), 0)
 })
 
+test('a 2xx is durable: after SIGKILL (no graceful close) the account, session and key are all there', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-proc-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const env = { PORT: '0', DATABASE_URL: 'sqlite:./g.db', RATE_LIMIT: 'off' }
+  const first = await start(dir, env)
+  const reg = await fetch(`${first.base}/register`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'durable', password: 'a fine passphrase' }),
+  })
+  assert.equal(reg.status, 201)
+  const tok = await fetch(`${first.base}/token`, { method: 'POST', body: new URLSearchParams({ username: 'durable', password: 'a fine passphrase' }) })
+  const { access_token, refresh_token } = (await tok.json()) as { access_token: string; refresh_token: string }
+  const killed = new Promise((resolve) => first.proc.on('exit', resolve))
+  first.proc.kill('SIGKILL')
+  await killed
+
+  const second = await start(dir, env)
+  t.after(() => second.proc.kill('SIGKILL'))
+  assert.equal((await fetch(`${second.base}/users/me`, { headers: { authorization: `Bearer ${access_token}` } })).status, 200)
+  const refreshed = await fetch(`${second.base}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token }) })
+  assert.equal(refreshed.status, 200)
+})
+
 test('a bad configuration stops start-up with every problem named, exit code 2', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-proc-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
