@@ -36,7 +36,12 @@ function run(opts: autocannon.Options): Promise<autocannon.Result> {
 }
 
 const row = (name: string, r: autocannon.Result): Row => ({
-  name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx,
+  name,
+  rps: r.requests.average,
+  p50: r.latency.p50,
+  p99: r.latency.p99,
+  errors: r.errors + r.timeouts,
+  non2xx: r.non2xx,
 })
 
 /** Concurrent argon2id verifies per second with Gatehouse's parameters: the ceiling for /token. */
@@ -75,12 +80,17 @@ async function main() {
         await new Promise((r) => setTimeout(r, 100))
       }
     }
-    await fetch(`${base}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'bench', password: PASSWORD }) })
+    await fetch(`${base}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'bench', password: PASSWORD }),
+    })
     const login = await fetch(`${base}/token`, { method: 'POST', body: new URLSearchParams({ username: 'bench', password: PASSWORD }) })
     const { access_token } = (await login.json()) as { access_token: string }
     const auth = { authorization: `Bearer ${access_token}` }
     const tokenRequest = {
-      url: `${base}/token`, method: 'POST' as const,
+      url: `${base}/token`,
+      method: 'POST' as const,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ username: 'bench', password: PASSWORD }).toString(),
     }
@@ -93,10 +103,18 @@ async function main() {
     const ceiling = await hashCeiling(cores)
     rows.push(row('POST /token', await run({ ...tokenRequest, connections: 8 })))
     let n = 0
-    rows.push(row('POST /register', await run({
-      url: `${base}/register`, method: 'POST', connections: 8, headers: { 'content-type': 'application/json' },
-      requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: `user${process.pid}_${n++}`, password: PASSWORD }) }) }],
-    })))
+    rows.push(
+      row(
+        'POST /register',
+        await run({
+          url: `${base}/register`,
+          method: 'POST',
+          connections: 8,
+          headers: { 'content-type': 'application/json' },
+          requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ username: `user${process.pid}_${n++}`, password: PASSWORD }) }) }],
+        }),
+      ),
+    )
     // /users/me while logins saturate the hashing threads: the event loop must stay responsive.
     const [meUnderLoad, tokenUnderLoad] = await Promise.all([
       run({ url: `${base}/users/me`, connections: 2, headers: auth }),
@@ -128,7 +146,9 @@ async function main() {
 
     console.log('scenario                                  req/s     p50 ms   p99 ms   errors  non-2xx')
     for (const r of rows) {
-      console.log(`${r.name.padEnd(40)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(1).padStart(9)} ${r.p99.toFixed(1).padStart(8)} ${String(r.errors).padStart(8)} ${String(r.non2xx).padStart(8)}`)
+      console.log(
+        `${r.name.padEnd(40)} ${r.rps.toFixed(0).padStart(7)} ${r.p50.toFixed(1).padStart(9)} ${r.p99.toFixed(1).padStart(8)} ${String(r.errors).padStart(8)} ${String(r.non2xx).padStart(8)}`,
+      )
     }
     const meRatio = rows[1]!.rps / rows[0]!.rps
     const tokenRatio = rows[2]!.rps / ceiling
@@ -137,10 +157,19 @@ async function main() {
     console.log(`/token ÷ hash ceiling         = ${tokenRatio.toFixed(2)}  (target ≥ 0.80)`)
     console.log(`/users/me p99 during /token load = ${meUnderLoad.latency.p99.toFixed(1)} ms  (target < 50 ms)`)
     console.log(`password policy on a 1,024-character password: ${policyMicros.toFixed(0)} µs per check (event loop)`)
-    console.log(`login median, wrong password ${median(wrong).toFixed(1)} ms vs unknown user ${median(unknown).toFixed(1)} ms (ratio ${(median(unknown) / median(wrong)).toFixed(2)}, target ≈ 1)`)
+    console.log(
+      `login median, wrong password ${median(wrong).toFixed(1)} ms vs unknown user ${median(unknown).toFixed(1)} ms (ratio ${(median(unknown) / median(wrong)).toFixed(2)}, target ≈ 1)`,
+    )
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
     const file = join(ROOT, 'bench', 'results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-    writeFileSync(file, JSON.stringify({ seconds: SECONDS, cores, ceiling, meRatio, tokenRatio, rows, loginMedianMs: { wrong: median(wrong), unknown: median(unknown) } }, null, 2))
+    writeFileSync(
+      file,
+      JSON.stringify(
+        { seconds: SECONDS, cores, ceiling, meRatio, tokenRatio, rows, loginMedianMs: { wrong: median(wrong), unknown: median(unknown) } },
+        null,
+        2,
+      ),
+    )
     console.log(`\nraw figures: ${file}`)
   } finally {
     server.kill('SIGTERM')

@@ -30,7 +30,17 @@ export function loggerOptions(level: string): pino.LoggerOptions {
   return {
     level,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'password', 'new_password', 'current_password', 'refresh_token', 'access_token', 'token', 'hashed_password'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'password',
+        'new_password',
+        'current_password',
+        'refresh_token',
+        'access_token',
+        'token',
+        'hashed_password',
+      ],
       censor: '[redacted]',
     },
     serializers: {
@@ -56,7 +66,14 @@ export async function createDeps(config: Readonly<Config>, overrides: Partial<Pi
     }
     const hasher = await createPasswordHasher(config.argon2, config.hashConcurrency, (op, s) => metrics.hashDuration.observe({ op }, s))
     return {
-      config, log, clock, store, keys, tokens, metrics, hasher,
+      config,
+      log,
+      clock,
+      store,
+      keys,
+      tokens,
+      metrics,
+      hasher,
       limiter: config.rateLimit ? createMemoryLimiter() : noLimiter,
       verifyAccessToken: createAccessTokenVerifier(keys, tokens),
       commonPasswords: loadCommonPasswords(),

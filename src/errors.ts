@@ -1,11 +1,5 @@
 /** OAuth 2.0 error codes (RFC 6749 §5.2, RFC 6750 §3.1) that Gatehouse sends. */
-export type OAuthErrorCode =
-  | 'invalid_request'
-  | 'invalid_grant'
-  | 'invalid_scope'
-  | 'unsupported_grant_type'
-  | 'invalid_token'
-  | 'insufficient_scope'
+export type OAuthErrorCode = 'invalid_request' | 'invalid_grant' | 'invalid_scope' | 'unsupported_grant_type' | 'invalid_token' | 'insufficient_scope'
 
 /** One entry of a FastAPI-shaped 422 body. */
 export interface ValidationIssue {
@@ -35,19 +29,14 @@ export class HttpError extends Error {
 
 // Every message a client can see is written once, here.
 
-export const invalidCredentials = () =>
-  new HttpError(401, 'Invalid credentials', { error: 'invalid_grant', headers: { 'www-authenticate': 'Bearer' } })
+export const invalidCredentials = () => new HttpError(401, 'Invalid credentials', { error: 'invalid_grant', headers: { 'www-authenticate': 'Bearer' } })
 export const inactiveUser = () => new HttpError(400, 'Inactive user', { error: 'invalid_grant' })
-export const invalidRefreshToken = () =>
-  new HttpError(400, 'Invalid or expired refresh token', { error: 'invalid_grant' })
-export const unsupportedGrantType = () =>
-  new HttpError(400, 'Unsupported grant type', { error: 'unsupported_grant_type' })
-export const invalidScope = (scope: string) =>
-  new HttpError(400, `Scope not allowed: ${scope}`, { error: 'invalid_scope' })
+export const invalidRefreshToken = () => new HttpError(400, 'Invalid or expired refresh token', { error: 'invalid_grant' })
+export const unsupportedGrantType = () => new HttpError(400, 'Unsupported grant type', { error: 'unsupported_grant_type' })
+export const invalidScope = (scope: string) => new HttpError(400, `Scope not allowed: ${scope}`, { error: 'invalid_scope' })
 
 // RFC 6750 §3: no credentials → a bare challenge; bad credentials → error="invalid_token".
-export const notAuthenticated = () =>
-  new HttpError(401, 'Not authenticated', { headers: { 'www-authenticate': 'Bearer' } })
+export const notAuthenticated = () => new HttpError(401, 'Not authenticated', { headers: { 'www-authenticate': 'Bearer' } })
 export const couldNotValidate = () =>
   new HttpError(401, 'Could not validate credentials', {
     headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
@@ -63,9 +52,7 @@ export const registrationClosed = () => new HttpError(403, 'Registration is clos
 export const wrongPassword = () => new HttpError(403, 'Invalid password')
 export const notFound = () => new HttpError(404, 'Not Found')
 export const methodNotAllowed = () => new HttpError(405, 'Method Not Allowed')
-export const tooManyRequests = (retryAfterSeconds: number) =>
-  new HttpError(429, 'Too many requests', { headers: { 'retry-after': String(retryAfterSeconds) } })
+export const tooManyRequests = (retryAfterSeconds: number) => new HttpError(429, 'Too many requests', { headers: { 'retry-after': String(retryAfterSeconds) } })
 
 /** A 422 for one field, in FastAPI's shape (`type` as pydantic names it). */
-export const invalidField = (loc: (string | number)[], msg: string, type = 'value_error') =>
-  new HttpError(422, [{ loc, msg, type }])
+export const invalidField = (loc: (string | number)[], msg: string, type = 'value_error') => new HttpError(422, [{ loc, msg, type }])

@@ -6,7 +6,7 @@ import { closeDeps, createDeps } from './deps.js'
 /** Entry point: .env → config → deps → app → listen; closes cleanly on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env')
-  let config
+  let config: ReturnType<typeof loadConfig>
   try {
     config = loadConfig(process.env)
   } catch (err) {

@@ -10,7 +10,16 @@ import { buildTestApp } from '../test/helpers/build-app.js'
 import { PASSWORD, registerUser } from '../test/helpers/fixtures.js'
 
 const CHROMIUM = '/usr/bin/chromium'
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
 
 test('Swagger UI: Authorize with the password flow, then GET /users/me', async (t) => {
   const { app } = await buildTestApp(t)
@@ -20,7 +29,10 @@ test('Swagger UI: Authorize with the password flow, then GET /users/me', async (
   t.after(() => browser.close())
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } })
   await page.goto(`${base}/docs`)
-  await page.getByRole('button', { name: /Authorize/ }).first().click()
+  await page
+    .getByRole('button', { name: /Authorize/ })
+    .first()
+    .click()
   const dialog = page.locator('.modal-ux')
   await dialog.locator('#oauth_username').fill('alice')
   await dialog.locator('#oauth_password').fill(PASSWORD)

@@ -24,7 +24,12 @@ export function emailFromInput(raw: string | null | undefined): { email: string 
 }
 
 /** Checks the password policy, or throws a 422 naming the field and the reason. */
-export function assertPasswordAcceptable(deps: Pick<Deps, 'config' | 'commonPasswords'>, field: string, password: string, who: { username: string; email: string | null }): void {
+export function assertPasswordAcceptable(
+  deps: Pick<Deps, 'config' | 'commonPasswords'>,
+  field: string,
+  password: string,
+  who: { username: string; email: string | null },
+): void {
   const problem = passwordProblem(password, { ...who, minLength: deps.config.passwordMinLength }, deps.commonPasswords)
   if (problem) throw invalidField(['body', field], problem, 'value_error')
 }
@@ -66,7 +71,14 @@ export async function registerUser(deps: RegisterDeps, input: RegisterInput): Pr
   const passwordHash = await deps.hasher.hash(password)
   try {
     return await deps.store.createUser({
-      id: newId(), username, usernameKey: key, email: email.email, emailKey: email.emailKey, passwordHash, roles: ['user'], createdAt: deps.clock(),
+      id: newId(),
+      username,
+      usernameKey: key,
+      email: email.email,
+      emailKey: email.emailKey,
+      passwordHash,
+      roles: ['user'],
+      createdAt: deps.clock(),
     })
   } catch (err) {
     if (err instanceof StoreConflictError) throw err.field === 'username' ? usernameTaken() : emailTaken()

@@ -51,12 +51,7 @@ export async function authenticate(deps: GuardDeps, request: FastifyRequest): Pr
   if (!found) throw couldNotValidate()
   const { session, user } = found
   const t = now.getTime()
-  if (
-    session.userId !== claims.sub ||
-    session.endedAt !== null ||
-    session.expiresAt.getTime() <= t ||
-    user.disabled
-  ) {
+  if (session.userId !== claims.sub || session.endedAt !== null || session.expiresAt.getTime() <= t || user.disabled) {
     throw couldNotValidate()
   }
   return { user, claims, sessionId: session.id, scopes: claims.scope.split(' ').filter(Boolean) }

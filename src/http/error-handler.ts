@@ -10,7 +10,10 @@ interface AjvIssue {
 
 /** pydantic's names and texts for the checks our schemas make, so 422 bodies read like FastAPI's. */
 function toIssue(context: string, e: AjvIssue): ValidationIssue {
-  const path = e.instancePath.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')))
+  const path = e.instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p.replace(/~1/g, '/').replace(/~0/g, '~')))
   const loc: (string | number)[] = [context, ...path]
   const p = e.params
   switch (e.keyword) {

@@ -63,10 +63,7 @@ export const RevokeBody = Type.Object(
   { additionalProperties: false },
 )
 
-export const PatchMeBody = Type.Object(
-  { email: Type.Union([Type.String({ maxLength: 320 }), Type.Null()]) },
-  { additionalProperties: false },
-)
+export const PatchMeBody = Type.Object({ email: Type.Union([Type.String({ maxLength: 320 }), Type.Null()]) }, { additionalProperties: false })
 export const ChangePasswordBody = Type.Object({ current_password: Password, new_password: Password }, { additionalProperties: false })
 export const DeleteMeBody = Type.Object({ password: Password }, { additionalProperties: false })
 

@@ -17,20 +17,30 @@ export function createMetrics(): Metrics {
   return {
     registry,
     httpRequests: new Counter({
-      name: 'gatehouse_http_requests_total', help: 'HTTP requests by route and status',
-      labelNames: ['method', 'route', 'status'], registers: [registry],
+      name: 'gatehouse_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
     }),
     httpDuration: new Histogram({
-      name: 'gatehouse_http_request_duration_seconds', help: 'HTTP request latency by route',
-      labelNames: ['method', 'route'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      name: 'gatehouse_http_request_duration_seconds',
+      help: 'HTTP request latency by route',
+      labelNames: ['method', 'route'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
     logins: new Counter({
-      name: 'gatehouse_token_grants_total', help: 'Token endpoint outcomes', labelNames: ['outcome'], registers: [registry],
+      name: 'gatehouse_token_grants_total',
+      help: 'Token endpoint outcomes',
+      labelNames: ['outcome'],
+      registers: [registry],
     }),
     hashDuration: new Histogram({
-      name: 'gatehouse_password_hash_duration_seconds', help: 'Password hash and verify time (queueing included)',
-      labelNames: ['op'], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry],
+      name: 'gatehouse_password_hash_duration_seconds',
+      help: 'Password hash and verify time (queueing included)',
+      labelNames: ['op'],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
     }),
   }
 }

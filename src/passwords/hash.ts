@@ -51,7 +51,7 @@ export async function createPasswordHasher(
 
   const isWeaker = (stored: string): boolean => {
     const m = ARGON2_PARAMS.exec(stored)
-    if (!m || m[1] !== 'id') return true
+    if (m?.[1] !== 'id') return true
     return Number(m[2]) < params.memoryCost || Number(m[3]) < params.timeCost || Number(m[4]) < params.parallelism
   }
 

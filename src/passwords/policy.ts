@@ -32,9 +32,7 @@ export function passwordProblem(password: string, ctx: PolicyContext, common: Re
   if (chars.length > MAX_PASSWORD_LENGTH) return `Password must be at most ${MAX_PASSWORD_LENGTH} characters`
   const lower = chars.join('').toLowerCase()
 
-  const personal = [ctx.username, ctx.email, ctx.email?.split('@')[0]]
-    .filter((s): s is string => !!s && s.length >= 3)
-    .map((s) => s.toLowerCase())
+  const personal = [ctx.username, ctx.email, ctx.email?.split('@')[0]].filter((s): s is string => !!s && s.length >= 3).map((s) => s.toLowerCase())
   for (const p of personal) {
     // "alice", "Alice2024!", "ecila": the rest adds almost nothing once the name is known.
     for (const candidate of [lower, [...lower].reverse().join('')]) {

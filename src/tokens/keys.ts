@@ -42,7 +42,7 @@ export async function loadKeyRing(store: Store, alg: JwtAlg, secret: string | nu
   return {
     alg,
     signing: () => ({ kid: signer.kid, key: signer.sign }),
-    verification: (kid) => (kid === undefined ? null : byKid.get(kid) ?? null),
+    verification: (kid) => (kid === undefined ? null : (byKid.get(kid) ?? null)),
     jwks: () => ({ keys: keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg, use: 'sig' })) }),
   }
 }

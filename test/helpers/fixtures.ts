@@ -4,10 +4,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 export const PASSWORD = 'correct horse battery'
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
 
-export async function registerUser(
-  app: FastifyInstance,
-  body: { username?: string; email?: string | null; password?: string } = {},
-) {
+export async function registerUser(app: FastifyInstance, body: { username?: string; email?: string | null; password?: string } = {}) {
   const res = await app.inject({
     method: 'POST',
     url: '/register',

@@ -11,8 +11,14 @@ const PASSLIB_SECRET = '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga
 
 async function importUser(deps: Awaited<ReturnType<typeof buildTestApp>>['deps'], username: string, passwordHash: string) {
   return deps.store.createUser({
-    id: crypto.randomUUID(), username, usernameKey: usernameKey(username), email: null, emailKey: null,
-    passwordHash, roles: ['user'], createdAt: new Date(),
+    id: crypto.randomUUID(),
+    username,
+    usernameKey: usernameKey(username),
+    email: null,
+    emailKey: null,
+    passwordHash,
+    roles: ['user'],
+    createdAt: new Date(),
   })
 }
 

@@ -31,7 +31,12 @@ test('users, keys, sessions and tokens survive a restart on the same database fi
   })
   assert.deepEqual((await second.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json(), jwks1, 'same key after restart')
   assert.equal((await me(second.app, tokens.access_token)).statusCode, 200, 'access token still valid')
-  const refreshed = await second.app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }) })
+  const refreshed = await second.app.inject({
+    method: 'POST',
+    url: '/token',
+    headers: FORM,
+    payload: form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }),
+  })
   assert.equal(refreshed.statusCode, 200, 'refresh token still valid')
   await login(second.app)
 })

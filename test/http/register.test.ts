@@ -122,9 +122,7 @@ test('a 1024-character password is accepted and never truncated', async (t) => {
 
 test('20 concurrent registrations of one name → exactly one 201', async (t) => {
   const { app } = await buildTestApp(t)
-  const results = await Promise.all(
-    Array.from({ length: 20 }, (_, i) => app.inject(post({ username: i % 2 ? 'Race' : 'race', password: `${PASSWORD} ${i}` }))),
-  )
+  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => app.inject(post({ username: i % 2 ? 'Race' : 'race', password: `${PASSWORD} ${i}` }))))
   const codes = results.map((r) => r.statusCode).sort()
   assert.deepEqual(codes, [201, ...Array(19).fill(400)])
   for (const r of results.filter((r) => r.statusCode === 400)) assert.deepEqual(r.json(), { detail: 'Username already registered' })

@@ -26,20 +26,45 @@ test('a 1 MiB body → 413', async (t) => {
   const res = await app.inject({ method: 'POST', url: '/register', headers: { 'content-type': 'application/json' }, payload: big })
   assert.equal(res.statusCode, 413)
   assert.equal(typeof res.json().detail, 'string')
-  const form = await app.inject({ method: 'POST', url: '/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `username=a&password=${'x'.repeat(1024 * 1024)}` })
+  const form = await app.inject({
+    method: 'POST',
+    url: '/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `username=a&password=${'x'.repeat(1024 * 1024)}`,
+  })
   assert.equal(form.statusCode, 413)
 })
 
 test('deep nesting, __proto__, constructor.prototype → 4xx and no pollution', async (t) => {
   const { app } = await buildTestApp(t)
   const deep = '['.repeat(20000) + ']'.repeat(20000)
-  const nested = await app.inject({ method: 'POST', url: '/register', headers: { 'content-type': 'application/json' }, payload: `{"username":"a","x":${deep}}` })
+  const nested = await app.inject({
+    method: 'POST',
+    url: '/register',
+    headers: { 'content-type': 'application/json' },
+    payload: `{"username":"a","x":${deep}}`,
+  })
   assert.ok(nested.statusCode >= 400 && nested.statusCode < 500, String(nested.statusCode))
-  const proto = await app.inject({ method: 'POST', url: '/register', headers: { 'content-type': 'application/json' }, payload: '{"username":"eve","password":"an okay passphrase","__proto__":{"roles":["admin"]}}' })
+  const proto = await app.inject({
+    method: 'POST',
+    url: '/register',
+    headers: { 'content-type': 'application/json' },
+    payload: '{"username":"eve","password":"an okay passphrase","__proto__":{"roles":["admin"]}}',
+  })
   assert.equal(proto.statusCode, 400)
-  const ctor = await app.inject({ method: 'POST', url: '/register', headers: { 'content-type': 'application/json' }, payload: '{"username":"eve","password":"an okay passphrase","constructor":{"prototype":{"admin":true}}}' })
+  const ctor = await app.inject({
+    method: 'POST',
+    url: '/register',
+    headers: { 'content-type': 'application/json' },
+    payload: '{"username":"eve","password":"an okay passphrase","constructor":{"prototype":{"admin":true}}}',
+  })
   assert.equal(ctor.statusCode, 400)
-  const formProto = await app.inject({ method: 'POST', url: '/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '__proto__[admin]=1&username=a&password=b' })
+  const formProto = await app.inject({
+    method: 'POST',
+    url: '/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: '__proto__[admin]=1&username=a&password=b',
+  })
   assert.ok(formProto.statusCode < 500)
   assert.equal(({} as Record<string, unknown>).admin, undefined)
   assert.equal(({} as Record<string, unknown>).roles, undefined)
@@ -56,7 +81,12 @@ test('NUL bytes, invalid UTF-8 and odd unicode → 4xx', async (t) => {
     const res = await app.inject({ method: 'POST', url: '/register', headers: { 'content-type': 'application/json' }, payload })
     assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${res.statusCode} ${res.body}`)
   }
-  const tok = await app.inject({ method: 'POST', url: '/token', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'username=%00%ff&password=%c3%28' })
+  const tok = await app.inject({
+    method: 'POST',
+    url: '/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'username=%00%ff&password=%c3%28',
+  })
   assert.equal(tok.statusCode, 401)
 })
 
@@ -70,15 +100,39 @@ test('a sweep of bad bodies over every endpoint never yields a 5xx', async (t) =
   const { app } = await buildTestApp(t)
   await registerUser(app)
   const { access_token } = await login(app)
-  const bodies: (string | undefined)[] = [undefined, '', 'null', '[]', '"x"', '123', '{}', '{"email":{"$ne":1}}', '{"password":[]}', '{"token":null}', '{"id":"\u0000"}']
+  const bodies: (string | undefined)[] = [
+    undefined,
+    '',
+    'null',
+    '[]',
+    '"x"',
+    '123',
+    '{}',
+    '{"email":{"$ne":1}}',
+    '{"password":[]}',
+    '{"token":null}',
+    '{"id":"\u0000"}',
+  ]
   const routes: [string, string][] = [
-    ['POST', '/register'], ['POST', '/token'], ['POST', '/revoke'], ['POST', '/logout'], ['PATCH', '/users/me'],
-    ['DELETE', '/users/me'], ['POST', '/users/me/password'], ['DELETE', '/users/me/sessions/%00'], ['GET', '/users/me/sessions'],
+    ['POST', '/register'],
+    ['POST', '/token'],
+    ['POST', '/revoke'],
+    ['POST', '/logout'],
+    ['PATCH', '/users/me'],
+    ['DELETE', '/users/me'],
+    ['POST', '/users/me/password'],
+    ['DELETE', '/users/me/sessions/%00'],
+    ['GET', '/users/me/sessions'],
   ]
   for (const [method, url] of routes) {
     for (const payload of bodies) {
       for (const ct of ['application/json', 'application/x-www-form-urlencoded']) {
-        const res = await app.inject({ method: method as 'POST', url, headers: { 'content-type': ct, ...bearer(access_token) }, ...(payload === undefined ? {} : { payload }) })
+        const res = await app.inject({
+          method: method as 'POST',
+          url,
+          headers: { 'content-type': ct, ...bearer(access_token) },
+          ...(payload === undefined ? {} : { payload }),
+        })
         assert.ok(res.statusCode < 500, `${method} ${url} ${ct} ${payload} → ${res.statusCode} ${res.body}`)
       }
     }

@@ -41,7 +41,8 @@ test('login is case-insensitive on the username and accepts a JSON body', async 
 test('wrong password and unknown user → the same 401 invalid_grant', async (t) => {
   const { app, deps } = await buildTestApp(t)
   await registerUser(app)
-  const verifies = async () => (await deps.metrics.hashDuration.get()).values.find((v) => v.metricName?.endsWith('_count') && v.labels.op === 'verify')?.value ?? 0
+  const verifies = async () =>
+    (await deps.metrics.hashDuration.get()).values.find((v) => v.metricName?.endsWith('_count') && v.labels.op === 'verify')?.value ?? 0
   const before = await verifies()
   const wrong = await app.inject(token(form({ username: 'alice', password: 'not the password' })))
   const unknown = await app.inject(token(form({ username: 'nobody', password: 'not the password' })))

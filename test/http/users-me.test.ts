@@ -59,7 +59,12 @@ test('POST /users/me/password: wrong current → 403; weak new → 422; success 
   assert.equal(ok.statusCode, 204)
   assert.equal((await me(app, mine.access_token)).statusCode, 200, 'the current session survives')
   assert.equal((await me(app, other.access_token)).statusCode, 401, 'other sessions end')
-  const refreshOther = await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ grant_type: 'refresh_token', refresh_token: other.refresh_token }) })
+  const refreshOther = await app.inject({
+    method: 'POST',
+    url: '/token',
+    headers: FORM,
+    payload: form({ grant_type: 'refresh_token', refresh_token: other.refresh_token }),
+  })
   assert.equal(refreshOther.statusCode, 400)
   const old = await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username: 'alice', password: PASSWORD }) })
   assert.equal(old.statusCode, 401)

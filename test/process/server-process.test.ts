@@ -58,7 +58,8 @@ test('npm start path: reads .env, serves over a real socket, stops on SIGTERM, k
   const welcome = await fetch(`${first.base}/`)
   assert.deepEqual(await welcome.json(), { message: 'Welcome to Gatehouse!' })
   const reg = await fetch(`${first.base}/register`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: 'johndoe', email: 'john@example.com', hashed_password: 'a fine passphrase' }),
   })
   assert.equal(reg.status, 201)
@@ -84,7 +85,9 @@ test('a 2xx is durable: after SIGKILL (no graceful close) the account, session a
   const env = { PORT: '0', DATABASE_URL: 'sqlite:./g.db', RATE_LIMIT: 'off' }
   const first = await start(dir, env)
   const reg = await fetch(`${first.base}/register`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'durable', password: 'a fine passphrase' }),
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'durable', password: 'a fine passphrase' }),
   })
   assert.equal(reg.status, 201)
   const tok = await fetch(`${first.base}/token`, { method: 'POST', body: new URLSearchParams({ username: 'durable', password: 'a fine passphrase' }) })
@@ -104,7 +107,9 @@ test('a bad configuration stops start-up with every problem named, exit code 2',
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-proc-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const proc = spawn(process.execPath, [MAIN], {
-    cwd: dir, env: { PATH: process.env.PATH ?? '', JWT_ALG: 'HS256', JWT_SECRET: 'too-short', PORT: 'eighty' }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', JWT_ALG: 'HS256', JWT_SECRET: 'too-short', PORT: 'eighty' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   })
   let err = ''
   proc.stderr.on('data', (d) => (err += d))

@@ -41,19 +41,33 @@ test('sqlite: a session ended through another connection is seen at once despite
     await b.close()
   })
   const user = await a.createUser({
-    id: crypto.randomUUID(), username: 'kim', usernameKey: 'kim', email: null, emailKey: null, passwordHash: 'h', roles: ['user'], createdAt: new Date(),
+    id: crypto.randomUUID(),
+    username: 'kim',
+    usernameKey: 'kim',
+    email: null,
+    emailKey: null,
+    passwordHash: 'h',
+    roles: ['user'],
+    createdAt: new Date(),
   })
   const now = new Date()
   const s = await a.createSession({
-    id: crypto.randomUUID(), userId: user.id, scope: 'user', refreshHash: 'r1', createdAt: now,
-    expiresAt: new Date(now.getTime() + 3600_000), idleExpiresAt: new Date(now.getTime() + 600_000), userAgent: null, ip: null,
+    id: crypto.randomUUID(),
+    userId: user.id,
+    scope: 'user',
+    refreshHash: 'r1',
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + 3600_000),
+    idleExpiresAt: new Date(now.getTime() + 600_000),
+    userAgent: null,
+    ip: null,
   })
   assert.equal((await a.findSessionWithUser(s.id))?.session.endedAt, null)
   assert.equal((await a.findSessionWithUser(s.id))?.session.endedAt, null, 'served from the cache')
   const settle = () => new Promise((r) => setTimeout(r, 2)) // another process's commit shows within 1 ms
   await b.endSession(s.id, new Date())
   await settle()
-  assert.ok((await a.findSessionWithUser(s.id))?.session.endedAt, 'the other connection\'s commit is visible')
+  assert.ok((await a.findSessionWithUser(s.id))?.session.endedAt, "the other connection's commit is visible")
   await b.updateUser(user.id, { disabled: true }, new Date())
   await settle()
   assert.equal((await a.findSessionWithUser(s.id))?.user.disabled, true)

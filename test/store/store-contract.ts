@@ -7,12 +7,26 @@ const T0 = new Date('2026-11-28T12:00:00Z')
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000)
 
 const newUser = (name: string, email: string | null = null): NewUser => ({
-  id: crypto.randomUUID(), username: name, usernameKey: name.toLowerCase(), email, emailKey: email?.toLowerCase() ?? null,
-  passwordHash: `$argon2id$hash-of-${name}`, roles: ['user'], createdAt: T0,
+  id: crypto.randomUUID(),
+  username: name,
+  usernameKey: name.toLowerCase(),
+  email,
+  emailKey: email?.toLowerCase() ?? null,
+  passwordHash: `$argon2id$hash-of-${name}`,
+  roles: ['user'],
+  createdAt: T0,
 })
 const newSession = (userId: string, refreshHash: string, over: Partial<NewSession> = {}): NewSession => ({
-  id: crypto.randomUUID(), userId, scope: 'user', refreshHash, createdAt: T0, expiresAt: at(3600), idleExpiresAt: at(600),
-  userAgent: 'ua', ip: '127.0.0.1', ...over,
+  id: crypto.randomUUID(),
+  userId,
+  scope: 'user',
+  refreshHash,
+  createdAt: T0,
+  expiresAt: at(3600),
+  idleExpiresAt: at(600),
+  userAgent: 'ua',
+  ip: '127.0.0.1',
+  ...over,
 })
 
 export function storeContract(name: string, open: () => Promise<Store>): void {
@@ -45,7 +59,10 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     await assert.rejects(s.createUser(newUser('ALICE')), (e) => e instanceof StoreConflictError && e.field === 'username')
     await assert.rejects(s.createUser(newUser('bob', 'A@x.io')), (e) => e instanceof StoreConflictError && e.field === 'email')
     const bob = await s.createUser(newUser('bob'))
-    await assert.rejects(s.updateUser(bob.id, { email: { email: 'a@x.io', emailKey: 'a@x.io' } }, T0), (e) => e instanceof StoreConflictError && e.field === 'email')
+    await assert.rejects(
+      s.updateUser(bob.id, { email: { email: 'a@x.io', emailKey: 'a@x.io' } }, T0),
+      (e) => e instanceof StoreConflictError && e.field === 'email',
+    )
     await s.createUser(newUser('carol')) // two users without email do not conflict
   })
 
@@ -69,11 +86,17 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     const found = await s.findSessionWithUser(a.id)
     assert.equal(found?.user.id, u.id)
     assert.deepEqual(found?.session, a)
-    assert.deepEqual((await s.listSessionsForUser(u.id, at(2))).map((x) => x.id), [b.id, a.id])
+    assert.deepEqual(
+      (await s.listSessionsForUser(u.id, at(2))).map((x) => x.id),
+      [b.id, a.id],
+    )
     assert.equal(await s.endSession(a.id, at(3)), true)
     assert.equal(await s.endSession(a.id, at(4)), false, 'already ended')
     assert.deepEqual((await s.findSessionWithUser(a.id))?.session.endedAt, at(3))
-    assert.deepEqual((await s.listSessionsForUser(u.id, at(5))).map((x) => x.id), [b.id])
+    assert.deepEqual(
+      (await s.listSessionsForUser(u.id, at(5))).map((x) => x.id),
+      [b.id],
+    )
     assert.deepEqual(await s.listSessionsForUser(u.id, at(601)), [], 'idled out')
     assert.equal(await s.findSessionWithUser(crypto.randomUUID()), null)
   })
@@ -133,7 +156,10 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     await s.createSession(newSession(u.id, 'c1'))
     await s.createSession(newSession(u.id, 'd1'))
     assert.equal(await s.endSessionsForUser(u.id, at(4), b.id), 2)
-    assert.deepEqual((await s.listSessionsForUser(u.id, at(5))).map((x) => x.id), [b.id])
+    assert.deepEqual(
+      (await s.listSessionsForUser(u.id, at(5))).map((x) => x.id),
+      [b.id],
+    )
   })
 
   withStore('deleting a user removes its sessions and tokens', async (s) => {
@@ -147,9 +173,19 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
 
   withStore('ensureSigningKey inserts once per algorithm', async (s) => {
     const row = (kid: string, alg = 'EdDSA') => ({ kid, alg, publicJwk: '{}', privateJwk: '{}', createdAt: T0, activatesAt: T0, retiresAt: null })
-    assert.deepEqual((await s.ensureSigningKey(row('k1'), T0)).map((k) => k.kid), ['k1'])
-    assert.deepEqual((await s.ensureSigningKey(row('k2'), T0)).map((k) => k.kid), ['k1'], 'a live key for the alg exists')
-    assert.deepEqual((await s.ensureSigningKey(row('k3', 'ES256'), T0)).map((k) => k.kid), ['k1', 'k3'])
+    assert.deepEqual(
+      (await s.ensureSigningKey(row('k1'), T0)).map((k) => k.kid),
+      ['k1'],
+    )
+    assert.deepEqual(
+      (await s.ensureSigningKey(row('k2'), T0)).map((k) => k.kid),
+      ['k1'],
+      'a live key for the alg exists',
+    )
+    assert.deepEqual(
+      (await s.ensureSigningKey(row('k3', 'ES256'), T0)).map((k) => k.kid),
+      ['k1', 'k3'],
+    )
     assert.deepEqual(await s.listSigningKeys(), await s.ensureSigningKey(row('k4'), T0))
   })
 }

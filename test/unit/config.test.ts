@@ -24,7 +24,15 @@ test('defaults match the contract', () => {
 
 test('every problem is reported at once, each naming its variable', () => {
   try {
-    loadConfig({ PORT: 'eighty', JWT_ALG: 'HS512', ACCESS_TOKEN_TTL: 'forever', REGISTRATION: 'maybe', RATE_LIMIT: 'sometimes', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' })
+    loadConfig({
+      PORT: 'eighty',
+      JWT_ALG: 'HS512',
+      ACCESS_TOKEN_TTL: 'forever',
+      REGISTRATION: 'maybe',
+      RATE_LIMIT: 'sometimes',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://x',
+    })
     assert.fail('should throw')
   } catch (err) {
     assert.ok(err instanceof ConfigError)
@@ -43,7 +51,10 @@ test('HS256 needs a secret of at least 32 bytes; no default secret exists', () =
 test('database URLs', () => {
   assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database, { kind: 'sqlite', path: ':memory:' })
   assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite:/var/lib/g.db' }).database, { kind: 'sqlite', path: '/var/lib/g.db' })
-  assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://u:pw@h/db' }), (e: Error) => /DATABASE_URL/.test(e.message) && !e.message.includes(':pw@'))
+  assert.throws(
+    () => loadConfig({ DATABASE_URL: 'postgres://u:pw@h/db' }),
+    (e: Error) => /DATABASE_URL/.test(e.message) && !e.message.includes(':pw@'),
+  )
   assert.throws(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }), /REDIS_URL/)
 })
 

@@ -17,10 +17,20 @@ test('policy accepts decent passphrases', () => {
 
 test('policy refuses common, derived, repetitive and sequential passwords', () => {
   const refused: [string, RegExp][] = [
-    ['password', /common/], ['Password1!', /common/], ['P4$$w0rd', /common/], ['qwertyuiop', /common/], ['iloveyou2', /common/],
-    ['12345678', /common|sequential/], ['alice123', /username or email/], ['ecila12345', /username or email/],
-    ['Alice.Smith', /username or email/], ['alice.smith@example.com', /username or email/], ['zzzzzzzzz', /repetitive/],
-    ['abababab', /repetitive/], ['lmnopqrstu', /sequential/], ['short', /at least 8/],
+    ['password', /common/],
+    ['Password1!', /common/],
+    ['P4$$w0rd', /common/],
+    ['qwertyuiop', /common/],
+    ['iloveyou2', /common/],
+    ['12345678', /common|sequential/],
+    ['alice123', /username or email/],
+    ['ecila12345', /username or email/],
+    ['Alice.Smith', /username or email/],
+    ['alice.smith@example.com', /username or email/],
+    ['zzzzzzzzz', /repetitive/],
+    ['abababab', /repetitive/],
+    ['lmnopqrstu', /sequential/],
+    ['short', /at least 8/],
   ]
   for (const [p, why] of refused) assert.match(passwordProblem(p, ctx, common) ?? 'accepted', why, p)
 })

@@ -23,6 +23,11 @@ test('another service verifies Gatehouse tokens over HTTP against the JWKS, and 
   await assert.rejects(verify(forged))
   const wrongAudience = createRemoteVerifier({ issuer: 'http://gatehouse.test', audience: 'other', jwksUrl: `${base}/.well-known/jwks.json` })
   await assert.rejects(wrongAudience(tokens.access_token))
-  const wrongAlg = createRemoteVerifier({ issuer: 'http://gatehouse.test', audience: 'gatehouse', jwksUrl: `${base}/.well-known/jwks.json`, algorithm: 'ES256' })
+  const wrongAlg = createRemoteVerifier({
+    issuer: 'http://gatehouse.test',
+    audience: 'gatehouse',
+    jwksUrl: `${base}/.well-known/jwks.json`,
+    algorithm: 'ES256',
+  })
   await assert.rejects(wrongAlg(tokens.access_token))
 })

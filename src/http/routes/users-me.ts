@@ -25,7 +25,12 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
   app.patch<{ Body: Static<typeof PatchMeBody> }>(
     '/users/me',
     {
-      schema: { ...common, summary: 'Change your email (it becomes unverified)', body: PatchMeBody, response: { 200: UserSchema, 400: errors.detail, 401: errors.detail, 422: errors.validation } },
+      schema: {
+        ...common,
+        summary: 'Change your email (it becomes unverified)',
+        body: PatchMeBody,
+        response: { 200: UserSchema, 400: errors.detail, 401: errors.detail, 422: errors.validation },
+      },
       preHandler: guard,
     },
     async function updateUsersMe(request, reply) {
@@ -37,7 +42,12 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
   app.delete<{ Body: Static<typeof DeleteMeBody> }>(
     '/users/me',
     {
-      schema: { ...common, summary: 'Delete your account (password required)', body: DeleteMeBody, response: { 204: errors.noContent, 401: errors.detail, 403: errors.detail, 422: errors.validation } },
+      schema: {
+        ...common,
+        summary: 'Delete your account (password required)',
+        body: DeleteMeBody,
+        response: { 204: errors.noContent, 401: errors.detail, 403: errors.detail, 422: errors.validation },
+      },
       preHandler: guard,
     },
     async function deleteUsersMe(request, reply) {
@@ -49,7 +59,12 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
   app.post<{ Body: Static<typeof ChangePasswordBody> }>(
     '/users/me/password',
     {
-      schema: { ...common, summary: 'Change your password; ends your other sessions', body: ChangePasswordBody, response: { 204: errors.noContent, 401: errors.detail, 403: errors.detail, 422: errors.validation } },
+      schema: {
+        ...common,
+        summary: 'Change your password; ends your other sessions',
+        body: ChangePasswordBody,
+        response: { 204: errors.noContent, 401: errors.detail, 403: errors.detail, 422: errors.validation },
+      },
       preHandler: guard,
     },
     async function changeUsersMePassword(request, reply) {
@@ -67,15 +82,27 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
       reply.headers(noStore)
       const sessions = await deps.store.listSessionsForUser(auth.user.id, deps.clock())
       return sessions.map((s) => ({
-        id: s.id, created_at: s.createdAt.toISOString(), last_used_at: s.lastUsedAt.toISOString(),
-        user_agent: s.userAgent, ip: s.ip, current: s.id === auth.sessionId,
+        id: s.id,
+        created_at: s.createdAt.toISOString(),
+        last_used_at: s.lastUsedAt.toISOString(),
+        user_agent: s.userAgent,
+        ip: s.ip,
+        current: s.id === auth.sessionId,
       }))
     },
   )
 
   app.delete<{ Params: Static<typeof SessionIdParams> }>(
     '/users/me/sessions/:id',
-    { schema: { ...common, summary: 'End one of your sessions', params: SessionIdParams, response: { 204: errors.noContent, 401: errors.detail, 404: errors.detail } }, preHandler: guard },
+    {
+      schema: {
+        ...common,
+        summary: 'End one of your sessions',
+        params: SessionIdParams,
+        response: { 204: errors.noContent, 401: errors.detail, 404: errors.detail },
+      },
+      preHandler: guard,
+    },
     async function endUsersMeSession(request, reply) {
       const auth = currentAuth(request)
       const found = await deps.store.findSessionWithUser(request.params.id)

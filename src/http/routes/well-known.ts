@@ -24,8 +24,12 @@ export function registerWellKnownRoutes(app: FastifyInstance, deps: Deps): void 
     return deps.keys.jwks()
   })
 
-  app.get('/.well-known/oauth-authorization-server', { schema: { summary: 'Server metadata (RFC 8414)', tags: ['meta'] } }, async function serverMetadata(_request, reply) {
-    reply.header('cache-control', 'public, max-age=3600')
-    return metadata
-  })
+  app.get(
+    '/.well-known/oauth-authorization-server',
+    { schema: { summary: 'Server metadata (RFC 8414)', tags: ['meta'] } },
+    async function serverMetadata(_request, reply) {
+      reply.header('cache-control', 'public, max-age=3600')
+      return metadata
+    },
+  )
 }

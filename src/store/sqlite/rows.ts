@@ -49,4 +49,3 @@ export const toKey = (r: Row): SigningKeyRow => ({
   activatesAt: new Date(r.activates_at as number),
   retiresAt: r.retires_at == null ? null : new Date(r.retires_at as number),
 })
-

@@ -13,7 +13,19 @@ import {
   type UserPatch,
 } from '../store.js'
 import { SQLITE_MIGRATIONS } from './migrations.js'
-import { SESSION_CACHE_MAX, SESSION_COLS, SESSION_WITH_USER, SESSION_WITH_USER_AND_SPENT, SESSION_WITH_USER_WIDTH, toKey, toSession, toSessionWithUser, toUser, USER_COLS, USER_WIDTH } from './rows.js'
+import {
+  SESSION_CACHE_MAX,
+  SESSION_COLS,
+  SESSION_WITH_USER,
+  SESSION_WITH_USER_AND_SPENT,
+  SESSION_WITH_USER_WIDTH,
+  toKey,
+  toSession,
+  toSessionWithUser,
+  toUser,
+  USER_COLS,
+  USER_WIDTH,
+} from './rows.js'
 
 type Row = Record<string, unknown>
 
@@ -85,14 +97,16 @@ class SqliteStore implements Store {
   async migrate(): Promise<void> {
     this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)')
     // IMMEDIATE takes the write lock first, so two processes never apply one migration twice.
-    this.db.transaction(() => {
-      const done = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => r.version))
-      for (const m of SQLITE_MIGRATIONS) {
-        if (done.has(m.version)) continue
-        this.db.exec(m.sql)
-        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now())
-      }
-    }).immediate()
+    this.db
+      .transaction(() => {
+        const done = new Set((this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((r) => r.version))
+        for (const m of SQLITE_MIGRATIONS) {
+          if (done.has(m.version)) continue
+          this.db.exec(m.sql)
+          this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now())
+        }
+      })
+      .immediate()
   }
 
   async ping(): Promise<void> {
@@ -114,8 +128,14 @@ class SqliteStore implements Store {
       throw conflictFrom(err) ?? err
     }
     return {
-      id: u.id, username: u.username, email: u.email, emailVerified: false, roles: [...u.roles],
-      disabled: false, createdAt: u.createdAt, updatedAt: u.createdAt,
+      id: u.id,
+      username: u.username,
+      email: u.email,
+      emailVerified: false,
+      roles: [...u.roles],
+      disabled: false,
+      createdAt: u.createdAt,
+      updatedAt: u.createdAt,
     }
   }
 
@@ -174,8 +194,16 @@ class SqliteStore implements Store {
       this.q('INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES (?, ?, ?)').run(s.refreshHash, s.id, t)
     })()
     return {
-      id: s.id, userId: s.userId, scope: s.scope, createdAt: s.createdAt, lastUsedAt: s.createdAt,
-      expiresAt: s.expiresAt, idleExpiresAt: s.idleExpiresAt, endedAt: null, userAgent: s.userAgent, ip: s.ip,
+      id: s.id,
+      userId: s.userId,
+      scope: s.scope,
+      createdAt: s.createdAt,
+      lastUsedAt: s.createdAt,
+      expiresAt: s.expiresAt,
+      idleExpiresAt: s.idleExpiresAt,
+      endedAt: null,
+      userAgent: s.userAgent,
+      ip: s.ip,
     }
   }
 
@@ -203,7 +231,9 @@ class SqliteStore implements Store {
   }
 
   async findSessionByRefreshHash(refreshHash: string): Promise<{ session: Session; user: User; spent: boolean } | null> {
-    const r = this.raw(`${SESSION_WITH_USER_AND_SPENT} JOIN refresh_tokens t ON t.session_id = s.id WHERE t.token_hash = ?`).get(refreshHash) as unknown[] | undefined
+    const r = this.raw(`${SESSION_WITH_USER_AND_SPENT} JOIN refresh_tokens t ON t.session_id = s.id WHERE t.token_hash = ?`).get(refreshHash) as
+      | unknown[]
+      | undefined
     return r ? { ...toSessionWithUser(r), spent: r[SESSION_WITH_USER_WIDTH] != null } : null
   }
 
@@ -222,34 +252,36 @@ class SqliteStore implements Store {
     const t = a.now.getTime()
     // One IMMEDIATE transaction: the read and the compare-and-swap cannot interleave with another
     // process's rotation of the same token.
-    return this.db.transaction((): RotateResult => {
-      const tok = this.q('SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = ?').get(a.oldHash) as Row | undefined
-      if (!tok) return { status: 'gone' }
-      const sessionId = tok.session_id as string
-      const found = this.raw(`${SESSION_WITH_USER} WHERE s.id = ?`).get(sessionId) as unknown[] | undefined
-      if (!found) return { status: 'gone' }
-      const { session, user } = toSessionWithUser(found)
-      if (session.endedAt) return { status: 'gone' }
-      if (tok.used_at != null) {
-        // RFC 9700 §4.14.2: a rotated token came back, so it leaked; end the whole session.
-        this.q('UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL').run(t, sessionId)
-        return { status: 'reused', sessionId }
-      }
-      if (session.expiresAt.getTime() <= t || session.idleExpiresAt.getTime() <= t) {
-        this.q('UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL').run(t, sessionId)
-        return { status: 'gone' }
-      }
-      const cas = this.q('UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL').run(t, a.oldHash)
-      if (cas.changes !== 1) return { status: 'gone' }
-      this.q('INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES (?, ?, ?)').run(a.newHash, sessionId, t)
-      const idle = Math.min(a.idleExpiresAt.getTime(), session.expiresAt.getTime())
-      this.q('UPDATE sessions SET last_used_at = ?, idle_expires_at = ? WHERE id = ?').run(t, idle, sessionId)
-      return {
-        status: 'rotated',
-        session: { ...session, lastUsedAt: a.now, idleExpiresAt: new Date(idle) },
-        user,
-      }
-    }).immediate()
+    return this.db
+      .transaction((): RotateResult => {
+        const tok = this.q('SELECT session_id, used_at FROM refresh_tokens WHERE token_hash = ?').get(a.oldHash) as Row | undefined
+        if (!tok) return { status: 'gone' }
+        const sessionId = tok.session_id as string
+        const found = this.raw(`${SESSION_WITH_USER} WHERE s.id = ?`).get(sessionId) as unknown[] | undefined
+        if (!found) return { status: 'gone' }
+        const { session, user } = toSessionWithUser(found)
+        if (session.endedAt) return { status: 'gone' }
+        if (tok.used_at != null) {
+          // RFC 9700 §4.14.2: a rotated token came back, so it leaked; end the whole session.
+          this.q('UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL').run(t, sessionId)
+          return { status: 'reused', sessionId }
+        }
+        if (session.expiresAt.getTime() <= t || session.idleExpiresAt.getTime() <= t) {
+          this.q('UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL').run(t, sessionId)
+          return { status: 'gone' }
+        }
+        const cas = this.q('UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL').run(t, a.oldHash)
+        if (cas.changes !== 1) return { status: 'gone' }
+        this.q('INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES (?, ?, ?)').run(a.newHash, sessionId, t)
+        const idle = Math.min(a.idleExpiresAt.getTime(), session.expiresAt.getTime())
+        this.q('UPDATE sessions SET last_used_at = ?, idle_expires_at = ? WHERE id = ?').run(t, idle, sessionId)
+        return {
+          status: 'rotated',
+          session: { ...session, lastUsedAt: a.now, idleExpiresAt: new Date(idle) },
+          user,
+        }
+      })
+      .immediate()
   }
 
   async endSession(id: string, now: Date): Promise<boolean> {
@@ -259,15 +291,17 @@ class SqliteStore implements Store {
 
   async endSessionByRefreshHash(refreshHash: string, now: Date): Promise<boolean> {
     this.invalidate()
-    const info = this.q(
-      'UPDATE sessions SET ended_at = ? WHERE ended_at IS NULL AND id = (SELECT session_id FROM refresh_tokens WHERE token_hash = ?)',
-    ).run(now.getTime(), refreshHash)
+    const info = this.q('UPDATE sessions SET ended_at = ? WHERE ended_at IS NULL AND id = (SELECT session_id FROM refresh_tokens WHERE token_hash = ?)').run(
+      now.getTime(),
+      refreshHash,
+    )
     return info.changes === 1
   }
 
   async endSessionsForUser(userId: string, now: Date, exceptId?: string): Promise<number> {
     this.invalidate()
-    return this.q('UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL AND id IS NOT ?').run(now.getTime(), userId, exceptId ?? null).changes
+    return this.q('UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL AND id IS NOT ?').run(now.getTime(), userId, exceptId ?? null)
+      .changes
   }
 
   async listSigningKeys(): Promise<SigningKeyRow[]> {
@@ -275,13 +309,21 @@ class SqliteStore implements Store {
   }
 
   async ensureSigningKey(row: SigningKeyRow, now: Date): Promise<SigningKeyRow[]> {
-    this.db.transaction(() => {
-      const live = this.q('SELECT 1 FROM signing_keys WHERE alg = ? AND (retires_at IS NULL OR retires_at > ?)').get(row.alg, now.getTime())
-      if (live) return
-      this.q(
-        'INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at, activates_at, retires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ).run(row.kid, row.alg, row.publicJwk, row.privateJwk, row.createdAt.getTime(), row.activatesAt.getTime(), row.retiresAt?.getTime() ?? null)
-    }).immediate()
+    this.db
+      .transaction(() => {
+        const live = this.q('SELECT 1 FROM signing_keys WHERE alg = ? AND (retires_at IS NULL OR retires_at > ?)').get(row.alg, now.getTime())
+        if (live) return
+        this.q('INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at, activates_at, retires_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+          row.kid,
+          row.alg,
+          row.publicJwk,
+          row.privateJwk,
+          row.createdAt.getTime(),
+          row.activatesAt.getTime(),
+          row.retiresAt?.getTime() ?? null,
+        )
+      })
+      .immediate()
     return this.listSigningKeys()
   }
 }
