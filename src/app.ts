@@ -4,9 +4,10 @@ import formbody from '@fastify/formbody'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { SCOPES } from './accounts/scopes.js'
+import { scopeCatalog } from './accounts/scopes.js'
 import type { Deps } from './deps.js'
 import { frameworkErrors, registerErrorHandling } from './http/error-handler.js'
+import { registerAdminRoutes } from './http/routes/admin/index.js'
 import { registerRegisterRoutes } from './http/routes/register.js'
 import { registerOpsRoutes } from './http/routes/ops.js'
 import { registerRevokeRoutes } from './http/routes/revoke.js'
@@ -67,7 +68,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       },
       components: {
         securitySchemes: {
-          OAuth2PasswordBearer: { type: 'oauth2', flows: { password: { tokenUrl: '/token', refreshUrl: '/token', scopes: SCOPES } } },
+          OAuth2PasswordBearer: {
+            type: 'oauth2',
+            flows: { password: { tokenUrl: '/token', refreshUrl: '/token', scopes: scopeCatalog(deps.config.roleScopes) } },
+          },
         },
       },
     },
@@ -81,6 +85,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerRevokeRoutes(app, deps) //      POST /revoke, POST /logout
   registerUsersMeRoutes(app, deps) //     /users/me, /users/me/password, /users/me/sessions
   registerWellKnownRoutes(app, deps) //   /.well-known/jwks.json, /.well-known/oauth-authorization-server
+  await registerAdminRoutes(app, deps) // /admin/* (one plugin; every route needs scope admin)
   registerOpsRoutes(app, deps) //         /healthz /readyz /metrics
   app.get('/openapi.json', { schema: { hide: true } }, async function openapi() {
     return app.swagger()

@@ -39,6 +39,18 @@ export interface Config {
   argon2: Argon2Params
   /** How many password hashes may run at once (each pins one core). */
   hashConcurrency: number
+  /** A rotated refresh token replayed within this gets the same successor back (0: off). */
+  refreshReuseGraceSeconds: number
+  /** How long verifiers may cache the JWKS (its Cache-Control max-age). */
+  jwksMaxAgeSeconds: number
+  /** How long a new key is published before it signs. */
+  keyPublishLeadSeconds: number
+  /** Rotate the signing key automatically this often; null: only by hand. */
+  keyRotationIntervalSeconds: number | null
+  /** Ended and expired sessions and spent refresh tokens are deleted this long after (audit is kept). */
+  sessionRetentionSeconds: number
+  /** Which scopes each role grants. Every user has roles; a token's scopes never exceed its user's roles'. */
+  roleScopes: Readonly<Record<string, readonly string[]>>
 }
 
 export class ConfigError extends Error {
@@ -74,8 +86,9 @@ export function loadConfig(env: Env): Readonly<Config> {
     problems.push(`${name}: must be a whole number from ${min} to ${max} (got "${v}")`)
     return dflt
   }
-  const duration = (name: string, dflt: string): number => {
+  const duration = (name: string, dflt: string, opts: { zero?: boolean } = {}): number => {
     const v = get(name) ?? dflt
+    if (opts.zero && /^\s*0+\s*(ms|s|m|h|d)?\s*$/.test(v)) return 0
     const s = parseDurationSeconds(v)
     if (s !== null) return s
     problems.push(`${name}: must be a duration such as 90s, 30m, 1h or 30d (got "${v}")`)
@@ -103,6 +116,10 @@ export function loadConfig(env: Env): Readonly<Config> {
   if (!/^https?:\/\/[^\s]+$/.test(issuer)) problems.push(`ISSUER: must be an http(s) URL (got "${issuer}")`)
   const audience = get('AUDIENCE') ?? 'gatehouse'
 
+  const jwksMaxAgeSeconds = duration('JWKS_CACHE_TTL', '5m')
+  const keyRotation = get('KEY_ROTATION_INTERVAL')
+  const roleScopes = parseRoleScopes(get('ROLE_SCOPES') ?? 'user=user;admin=user admin', problems)
+
   const argon2: Argon2Params = {
     memoryCost: int('ARGON2_MEMORY_KIB', 19456, 19456, 4 * 1024 * 1024),
     timeCost: int('ARGON2_ITERATIONS', 2, 2, 100),
@@ -129,12 +146,25 @@ export function loadConfig(env: Env): Readonly<Config> {
     trustProxy: flag('TRUST_PROXY', 'off'),
     argon2,
     hashConcurrency: int('HASH_CONCURRENCY', availableParallelism(), 1, 256),
+    refreshReuseGraceSeconds: duration('REFRESH_REUSE_GRACE', '10s', { zero: true }),
+    jwksMaxAgeSeconds,
+    keyPublishLeadSeconds: duration('KEY_PUBLISH_LEAD', `${jwksMaxAgeSeconds}s`, { zero: true }),
+    keyRotationIntervalSeconds: keyRotation === undefined || keyRotation === 'off' ? null : duration('KEY_ROTATION_INTERVAL', '90d'),
+    sessionRetentionSeconds: duration('SESSION_RETENTION', '30d'),
+    roleScopes,
   }
   if (config.accessTokenTtlSeconds > config.refreshTokenTtlSeconds) {
     problems.push('ACCESS_TOKEN_TTL: must not exceed REFRESH_TOKEN_TTL')
   }
+  if (config.sessionIdleTtlSeconds < config.accessTokenTtlSeconds) {
+    // An idle-expired session's access tokens fail at the guard; one shorter than an access token would end sessions mid-token.
+    problems.push('SESSION_IDLE_TTL: must be at least ACCESS_TOKEN_TTL')
+  }
+  if (config.keyRotationIntervalSeconds !== null && config.keyRotationIntervalSeconds <= config.keyPublishLeadSeconds + config.accessTokenTtlSeconds) {
+    problems.push('KEY_ROTATION_INTERVAL: must be longer than KEY_PUBLISH_LEAD plus ACCESS_TOKEN_TTL')
+  }
   if (problems.length > 0) throw new ConfigError(problems)
-  return Object.freeze({ ...config, database: Object.freeze(database), argon2: Object.freeze(argon2) })
+  return Object.freeze({ ...config, database: Object.freeze(database), argon2: Object.freeze(argon2), roleScopes: Object.freeze(roleScopes) })
 }
 
 function parseDatabaseUrl(url: string, problems: string[]): DatabaseConfig {
@@ -149,4 +179,23 @@ function parseDatabaseUrl(url: string, problems: string[]): DatabaseConfig {
     problems.push(`DATABASE_URL: must start with sqlite: (got "${url.replace(/\/\/[^@]*@/, '//***@')}")`)
   }
   return { kind: 'sqlite', path: ':memory:' }
+}
+
+const ROLE_NAME = /^[a-z][a-z0-9_-]{0,31}$/
+const SCOPE_NAME = /^[\x21\x23-\x5B\x5D-\x7E]{1,64}$/
+
+/** `user=user;admin=user admin`: each role and the scopes it grants. The `user` role must exist (new accounts get it). */
+function parseRoleScopes(text: string, problems: string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  for (const part of text.split(';').filter((p) => p.trim() !== '')) {
+    const [role, scopes = ''] = part.split('=').map((x) => x.trim())
+    const list = scopes.split(/\s+/).filter(Boolean)
+    if (!role || !ROLE_NAME.test(role) || !list.every((s) => SCOPE_NAME.test(s)) || Object.hasOwn(out, role)) {
+      problems.push(`ROLE_SCOPES: "${part.trim()}" is not role=scope scope... (roles: lower-case letters, digits, _ -; each role once)`)
+      continue
+    }
+    out[role] = [...new Set(list)]
+  }
+  if (!Object.hasOwn(out, 'user')) problems.push('ROLE_SCOPES: must define the user role (every new account has it)')
+  return out
 }

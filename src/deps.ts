@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino'
 import type { Config } from './config.js'
+import { createEvents, type Events } from './events/events.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
 import { createPasswordHasher, type PasswordHasher } from './passwords/hash.js'
 import { loadCommonPasswords } from './passwords/policy.js'
@@ -7,8 +8,8 @@ import type { RateLimiter } from './rate-limit/limiter.js'
 import { createMemoryLimiter, noLimiter } from './rate-limit/memory-limiter.js'
 import { openStore } from './store/open-store.js'
 import type { Store } from './store/store.js'
-import { createAccessTokenVerifier, type AccessTokenSettings, type AccessTokenVerifier } from './tokens/access-token.js'
-import { loadKeyRing, type KeyRing } from './tokens/keys.js'
+import { type AccessTokenSettings, type AccessTokenVerifier, createAccessTokenVerifier } from './tokens/access-token.js'
+import { type KeyRing, loadKeyRing } from './tokens/keys.js'
 
 /** Everything a request needs, built once. Services take the slice they use (`Pick<Deps, ...>`). */
 export interface Deps {
@@ -23,6 +24,8 @@ export interface Deps {
   hasher: PasswordHasher
   commonPasswords: ReadonlySet<string>
   metrics: Metrics
+  /** The one place security outcomes go: audit log, metrics and logs. */
+  events: Events
 }
 
 /** Pino options shared by the app and the CLI: secrets never reach a log line. */
@@ -50,21 +53,49 @@ export function loggerOptions(level: string): pino.LoggerOptions {
   }
 }
 
-/** The only place back ends are constructed. `overrides` lets tests inject a clock or a logger. */
+// The builders below are the only places back ends are constructed. createDeps composes them
+// for the server; CLI commands call just the ones they need (`users list` builds no key ring).
+
+export const createLogger = (config: Readonly<Config>, destination?: pino.DestinationStream): Logger =>
+  destination ? pino(loggerOptions(config.logLevel), destination) : pino(loggerOptions(config.logLevel))
+
+/** Opens the configured store and applies its migrations. */
+export const openConfiguredStore = (config: Readonly<Config>): Promise<Store> => openStore(config.database)
+
+export function createKeyRing(config: Readonly<Config>, store: Store, clock: () => Date, log: Logger): Promise<KeyRing> {
+  return loadKeyRing(
+    store,
+    {
+      alg: config.jwtAlg,
+      secret: config.jwtSecret,
+      // A retired key still verifies every token it signed until that token expires.
+      retiredKeepSeconds: config.accessTokenTtlSeconds + config.jwtLeewaySeconds,
+      reloadIntervalMs: 30_000,
+      onReloadError: (err) => log.error({ err }, 'key ring reload failed; keeping the keys loaded before'),
+    },
+    clock(),
+  )
+}
+
+export const createPasswordHasherFor = (config: Readonly<Config>, metrics: Metrics): Promise<PasswordHasher> =>
+  createPasswordHasher(config.argon2, config.hashConcurrency, (op, s) => metrics.hashDuration.observe({ op }, s))
+
+export { createEvents, createMetrics, loadCommonPasswords }
+
+/** Builds every back end for the server. `overrides` lets tests inject a clock or a logger. */
 export async function createDeps(config: Readonly<Config>, overrides: Partial<Pick<Deps, 'clock' | 'log'>> = {}): Promise<Deps> {
   const clock = overrides.clock ?? (() => new Date())
-  const log = overrides.log ?? pino(loggerOptions(config.logLevel))
+  const log = overrides.log ?? createLogger(config)
   const metrics = createMetrics()
-  const store = await openStore(config.database)
+  const store = await openConfiguredStore(config)
   try {
-    const keys = await loadKeyRing(store, config.jwtAlg, config.jwtSecret, clock())
+    const keys = await createKeyRing(config, store, clock, log)
     const tokens: AccessTokenSettings = {
       issuer: config.issuer,
       audience: config.audience,
       ttlSeconds: config.accessTokenTtlSeconds,
       leewaySeconds: config.jwtLeewaySeconds,
     }
-    const hasher = await createPasswordHasher(config.argon2, config.hashConcurrency, (op, s) => metrics.hashDuration.observe({ op }, s))
     return {
       config,
       log,
@@ -73,10 +104,11 @@ export async function createDeps(config: Readonly<Config>, overrides: Partial<Pi
       keys,
       tokens,
       metrics,
-      hasher,
+      hasher: await createPasswordHasherFor(config, metrics),
       limiter: config.rateLimit ? createMemoryLimiter() : noLimiter,
       verifyAccessToken: createAccessTokenVerifier(keys, tokens),
       commonPasswords: loadCommonPasswords(),
+      events: createEvents({ audit: store, log, metrics, clock }),
     }
   } catch (err) {
     await store.close()
@@ -84,7 +116,8 @@ export async function createDeps(config: Readonly<Config>, overrides: Partial<Pi
   }
 }
 
-export async function closeDeps(deps: Deps): Promise<void> {
+export async function closeDeps(deps: Pick<Deps, 'keys' | 'limiter' | 'store'>): Promise<void> {
+  deps.keys.close()
   await deps.limiter.close()
   await deps.store.close()
 }

@@ -41,8 +41,10 @@ export const couldNotValidate = () =>
   new HttpError(401, 'Could not validate credentials', {
     headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
   })
+// RFC 6750 §3.1: the scope the route needs goes in the challenge.
 export const insufficientScope = (scopes: string[]) =>
   new HttpError(403, 'Not enough permissions', {
+    error: 'insufficient_scope',
     headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"` },
   })
 
@@ -51,6 +53,8 @@ export const emailTaken = () => new HttpError(400, 'Email already registered')
 export const registrationClosed = () => new HttpError(403, 'Registration is closed')
 export const wrongPassword = () => new HttpError(403, 'Invalid password')
 export const notFound = () => new HttpError(404, 'Not Found')
+export const cannotChangeOwnAccess = () => new HttpError(400, 'Admins cannot disable, delete or remove admin from their own account')
+export const keyRotationUnsupported = () => new HttpError(400, 'Keys cannot be rotated with JWT_ALG=HS256: change JWT_SECRET instead')
 export const methodNotAllowed = () => new HttpError(405, 'Method Not Allowed')
 export const tooManyRequests = (retryAfterSeconds: number) => new HttpError(429, 'Too many requests', { headers: { 'retry-after': String(retryAfterSeconds) } })
 

@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.js'
+import type { ClientMeta } from '../events/events.js'
 import { emailTaken, HttpError, invalidField, registrationClosed, usernameTaken, type ValidationIssue } from '../errors.js'
 import { newId } from '../lib/ids.js'
 import { passwordProblem } from '../passwords/policy.js'
@@ -13,7 +14,14 @@ export interface RegisterInput {
   hashed_password?: string
 }
 
-type RegisterDeps = Pick<Deps, 'store' | 'hasher' | 'config' | 'clock' | 'commonPasswords'>
+type RegisterDeps = Pick<Deps, 'store' | 'hasher' | 'config' | 'clock' | 'commonPasswords' | 'events'>
+
+/** Who created an account: the person themselves (sign-up), an admin, or the CLI (actorId null). */
+export interface CreatedBy {
+  via: 'signup' | 'admin' | 'cli'
+  actorId: string | null
+  meta: ClientMeta
+}
 
 /** Normalises an optional email field, or throws a 422 on it. */
 export function emailFromInput(raw: string | null | undefined): { email: string | null; emailKey: string | null } {
@@ -34,12 +42,18 @@ export function assertPasswordAcceptable(
   if (problem) throw invalidField(['body', field], problem, 'value_error')
 }
 
-/**
- * Creates an account. @throws HttpError 403 when registration is closed, 422 on invalid fields or
- * a weak password, 400 when the username or email is taken (the tutorial's status).
- */
-export async function registerUser(deps: RegisterDeps, input: RegisterInput): Promise<User> {
+/** POST /register: sign-up. @throws HttpError 403 when registration is closed, else as `createAccount`. */
+export async function registerUser(deps: RegisterDeps, input: RegisterInput, meta: ClientMeta): Promise<User> {
   if (deps.config.registration === 'closed') throw registrationClosed()
+  return createAccount(deps, input, ['user'], { via: 'signup', actorId: null, meta })
+}
+
+/**
+ * Creates an account with `roles` (sign-up, the admin API and the CLI all come here).
+ * @throws HttpError 422 on invalid fields, unknown roles or a weak password, 400 when the username
+ * or email is taken (the tutorial's status).
+ */
+export async function createAccount(deps: RegisterDeps, input: RegisterInput, roles: string[], by: CreatedBy): Promise<User> {
   // Like FastAPI, report every field problem in one 422 rather than one per round trip.
   const issues: ValidationIssue[] = []
   const collect = (fn: () => void) => {
@@ -63,25 +77,37 @@ export async function registerUser(deps: RegisterDeps, input: RegisterInput): Pr
   } else {
     collect(() => assertPasswordAcceptable(deps, passwordField, password, { username: username ?? input.username, email: email.email }))
   }
+  const unknownRoles = roles.filter((r) => !Object.hasOwn(deps.config.roleScopes, r))
+  if (unknownRoles.length > 0) issues.push({ loc: ['body', 'roles'], msg: `Unknown role: ${unknownRoles.join(', ')}`, type: 'value_error' })
   if (issues.length > 0 || !username || password === undefined) throw new HttpError(422, issues)
 
   const key = usernameKey(username)
   // Fail fast before spending a hash; the UNIQUE index below still decides races.
   if (await deps.store.findUserForLogin(key)) throw usernameTaken()
   const passwordHash = await deps.hasher.hash(password)
+  let user: User
   try {
-    return await deps.store.createUser({
+    user = await deps.store.createUser({
       id: newId(),
       username,
       usernameKey: key,
       email: email.email,
       emailKey: email.emailKey,
       passwordHash,
-      roles: ['user'],
+      roles: [...new Set(roles)],
       createdAt: deps.clock(),
     })
   } catch (err) {
     if (err instanceof StoreConflictError) throw err.field === 'username' ? usernameTaken() : emailTaken()
     throw err
   }
+  const self = by.via === 'signup'
+  await deps.events.record({
+    type: self ? 'user.registered' : 'user.created',
+    actorId: self ? user.id : by.actorId,
+    subjectId: user.id,
+    meta: by.meta,
+    details: { username: user.username, roles: user.roles, via: by.via },
+  })
+  return user
 }

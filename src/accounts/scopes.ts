@@ -1,13 +1,21 @@
-/** Scopes Gatehouse issues, with what each grants (published in RFC 8414 metadata and /docs). */
-export const SCOPES: Record<string, string> = {
+/** What the built-in scopes mean (RFC 8414 metadata and /docs); configured extra scopes get a generic line. */
+const DESCRIPTIONS: Record<string, string> = {
   user: 'Act as the signed-in user on their own account',
-  admin: 'Administer users and keys',
+  admin: 'Administer users, sessions, keys and the audit log',
 }
 
-/** Which scopes each role may hold. */
-const ROLE_SCOPES: Record<string, string[]> = { user: ['user'], admin: ['user', 'admin'] }
+export type RoleScopes = Readonly<Record<string, readonly string[]>>
 
-export const scopesForRoles = (roles: string[]): string[] => [...new Set(roles.flatMap((r) => ROLE_SCOPES[r] ?? []))]
+/** Every scope some role grants, with a description, for metadata and /docs. */
+export function scopeCatalog(roleScopes: RoleScopes): Record<string, string> {
+  const all = [...new Set(Object.values(roleScopes).flat())]
+  return Object.fromEntries(all.map((s) => [s, DESCRIPTIONS[s] ?? `The ${s} scope`]))
+}
+
+/** The scopes a user with `roles` may hold now. Unknown roles grant nothing. */
+export function scopesForRoles(roleScopes: RoleScopes, roles: readonly string[]): string[] {
+  return [...new Set(roles.flatMap((r) => (Object.hasOwn(roleScopes, r) ? roleScopes[r]! : [])))]
+}
 
 /** RFC 6749 §3.3 scope syntax: space-separated tokens of %x21 / %x23-5B / %x5D-7E. */
 export function parseScope(text: string | undefined): string[] | null {
@@ -23,4 +31,10 @@ export function parseScope(text: string | undefined): string[] | null {
 export function grantScopes(requested: string[], allowed: string[]): string[] | null {
   if (requested.length === 0) return allowed
   return requested.every((s) => allowed.includes(s)) ? requested : null
+}
+
+/** What a token or session may still do: its scopes, less what the user's current roles no longer grant. */
+export function heldScopes(roleScopes: RoleScopes, scope: string, roles: readonly string[]): string[] {
+  const allowed = scopesForRoles(roleScopes, roles)
+  return scope.split(' ').filter((s) => s !== '' && allowed.includes(s))
 }

@@ -1,20 +1,24 @@
 import type { Deps } from '../deps.js'
 import { emailTaken, notFound, wrongPassword } from '../errors.js'
+import type { ClientMeta } from '../events/events.js'
+import { endAllSessions } from '../sessions/end.js'
 import { StoreConflictError, type User } from '../store/store.js'
 import { assertPasswordAcceptable, emailFromInput } from './register.js'
 
 /** Changes the email; a changed email is unverified again. @throws 400 when taken, 422 when invalid. */
-export async function updateEmail(deps: Pick<Deps, 'store' | 'clock'>, user: User, raw: string | null): Promise<User> {
+export async function updateEmail(deps: Pick<Deps, 'store' | 'clock' | 'events'>, user: User, raw: string | null, meta: ClientMeta): Promise<User> {
   const email = emailFromInput(raw)
   if (email.email === user.email) return user
+  let updated: User | null
   try {
-    const updated = await deps.store.updateUser(user.id, { email, emailVerified: false }, deps.clock())
-    if (!updated) throw notFound()
-    return updated
+    updated = await deps.store.updateUser(user.id, { email, emailVerified: false }, deps.clock())
   } catch (err) {
     if (err instanceof StoreConflictError) throw emailTaken()
     throw err
   }
+  if (!updated) throw notFound()
+  await deps.events.record({ type: 'user.updated', actorId: user.id, subjectId: user.id, meta, details: { fields: ['email'] } })
+  return updated
 }
 
 /** Re-authenticates with the current password. @throws 403 when it is wrong. @returns the stored hash. */
@@ -28,16 +32,17 @@ export async function confirmPassword(deps: Pick<Deps, 'store' | 'hasher'>, user
 
 /** Sets a new password and ends every other session of the user (a stolen session dies with the old password). */
 export async function changePassword(
-  deps: Pick<Deps, 'store' | 'hasher' | 'clock' | 'config' | 'commonPasswords'>,
+  deps: Pick<Deps, 'store' | 'hasher' | 'clock' | 'config' | 'commonPasswords' | 'events'>,
   user: User,
   currentSessionId: string,
   input: { current_password: string; new_password: string },
+  meta: ClientMeta,
 ): Promise<void> {
   const stored = await confirmPassword(deps, user.id, input.current_password)
   assertPasswordAcceptable(deps, 'new_password', input.new_password, user)
-  const now = deps.clock()
   const newHash = await deps.hasher.hash(input.new_password)
   // Compare-and-swap on the old hash: of two concurrent changes, the second must re-authenticate.
-  if (!(await deps.store.updatePasswordHash(user.id, stored, newHash, now))) throw wrongPassword()
-  await deps.store.endSessionsForUser(user.id, now, currentSessionId)
+  if (!(await deps.store.updatePasswordHash(user.id, stored, newHash, deps.clock()))) throw wrongPassword()
+  await deps.events.record({ type: 'password.changed', actorId: user.id, subjectId: user.id, meta })
+  await endAllSessions(deps, user.id, { actorId: user.id, meta, reason: 'password_changed', exceptId: currentSessionId })
 }

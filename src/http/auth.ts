@@ -1,6 +1,9 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import { heldScopes } from '../accounts/scopes.js'
 import type { Deps } from '../deps.js'
 import { couldNotValidate, insufficientScope, notAuthenticated } from '../errors.js'
+import type { ClientMeta } from '../events/events.js'
+import { isLive } from '../sessions/liveness.js'
 import type { User } from '../store/store.js'
 import type { AccessClaims } from '../tokens/access-token.js'
 
@@ -19,7 +22,7 @@ declare module 'fastify' {
   }
 }
 
-type GuardDeps = Pick<Deps, 'store' | 'verifyAccessToken' | 'clock'>
+type GuardDeps = Pick<Deps, 'store' | 'verifyAccessToken' | 'clock' | 'config'>
 
 // RFC 6750 §2.1: "Bearer" (any case), one space, a b64token. Nothing else counts as credentials.
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
@@ -48,13 +51,11 @@ export async function authenticate(deps: GuardDeps, request: FastifyRequest): Pr
   // The signature says who; the store says whether that is still true. Checked on every request,
   // so logout, revocation, deletion and disabling take effect at once.
   const found = await deps.store.findSessionWithUser(claims.sid)
-  if (!found) throw couldNotValidate()
+  if (!found || found.session.userId !== claims.sub || !isLive(found.session, found.user, now)) throw couldNotValidate()
   const { session, user } = found
-  const t = now.getTime()
-  if (session.userId !== claims.sub || session.endedAt !== null || session.expiresAt.getTime() <= t || user.disabled) {
-    throw couldNotValidate()
-  }
-  return { user, claims, sessionId: session.id, scopes: claims.scope.split(' ').filter(Boolean) }
+  // The token's scopes as of issue, less what the user's roles grant now: a demoted admin's
+  // unexpired token stops opening admin routes on the next request.
+  return { user, claims, sessionId: session.id, scopes: heldScopes(deps.config.roleScopes, claims.scope, user.roles) }
 }
 
 /** Guard for routes that need a signed-in user: the analog of FastAPI's `Depends(get_current_user)`. */
@@ -77,4 +78,10 @@ export function requireScope(deps: GuardDeps, ...scopes: string[]): preHandlerAs
 export function currentAuth(request: FastifyRequest): AuthContext {
   if (!request.auth) throw new Error(`route ${request.routeOptions.url} read currentAuth without a guard`)
   return request.auth
+}
+
+/** The caller's address and user agent, for events and the session list. */
+export function clientMeta(request: FastifyRequest): ClientMeta {
+  const ua = request.headers['user-agent']
+  return { ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null }
 }

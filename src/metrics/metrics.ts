@@ -1,13 +1,12 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-
-export type LoginOutcome = 'success' | 'invalid_credentials' | 'inactive' | 'invalid_scope' | 'refresh' | 'refresh_invalid' | 'refresh_reused'
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client'
 
 /** One registry per app instance, so tests can build many apps in one process. */
 export interface Metrics {
   registry: Registry
   httpRequests: Counter<'method' | 'route' | 'status'>
   httpDuration: Histogram<'method' | 'route'>
-  logins: Counter<'outcome'>
+  /** Fed only by the events sink (events/events.ts), one count per security outcome. */
+  events: Counter<'type'>
   hashDuration: Histogram<'op'>
 }
 
@@ -29,10 +28,10 @@ export function createMetrics(): Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    logins: new Counter({
-      name: 'gatehouse_token_grants_total',
-      help: 'Token endpoint outcomes',
-      labelNames: ['outcome'],
+    events: new Counter({
+      name: 'gatehouse_events_total',
+      help: 'Security events by type (logins, refreshes, reuse, admin changes)',
+      labelNames: ['type'],
       registers: [registry],
     }),
     hashDuration: new Histogram({

@@ -18,7 +18,7 @@ export const CLIENT_ID = 'gatehouse'
 /** Signs an access token for `session` and pairs it with the session's new refresh token. */
 export async function issueTokens(
   deps: Pick<Deps, 'keys' | 'tokens' | 'clock'>,
-  user: User,
+  user: Pick<User, 'id' | 'username'>,
   session: Pick<Session, 'id' | 'scope'>,
   refreshToken: string,
 ): Promise<TokenResponse> {

@@ -27,7 +27,14 @@ export type AccessTokenInput = Pick<AccessClaims, 'sub' | 'username' | 'scope' |
 
 /** Signs an access token: header `{alg, kid, typ: "at+jwt"}` (RFC 9068 §2.1). */
 export async function signAccessToken(keys: KeyRing, s: AccessTokenSettings, input: AccessTokenInput, now: Date): Promise<string> {
-  const { kid, key } = keys.signing()
+  let signer = keys.signing(now)
+  if (!signer) {
+    // Another process retired our signer (`keys rotate --now`): its successor is in the store.
+    await keys.reload()
+    signer = keys.signing(now)
+    if (!signer) throw new Error('no signing key is active')
+  }
+  const { kid, key } = signer
   const iat = Math.floor(now.getTime() / 1000)
   return new SignJWT({ username: input.username, scope: input.scope, sid: input.sid, client_id: input.client_id })
     .setProtectedHeader({ alg: keys.alg, kid, typ: 'at+jwt' })
@@ -54,7 +61,7 @@ export type AccessTokenVerifier = (token: string, now: Date) => AccessClaims | P
  * @throws when the token is invalid (any jose error, or a missing/mistyped claim).
  */
 export function createAccessTokenVerifier(keys: KeyRing, s: AccessTokenSettings, cacheSize = 10_000): AccessTokenVerifier {
-  const cache = new LRUCache<string, AccessClaims>({ max: cacheSize })
+  const cache = new LRUCache<string, { claims: AccessClaims; kid: string }>({ max: cacheSize })
   const options = {
     algorithms: [keys.alg],
     issuer: s.issuer,
@@ -64,25 +71,27 @@ export function createAccessTokenVerifier(keys: KeyRing, s: AccessTokenSettings,
     requiredClaims: ['iss', 'aud', 'sub', 'exp', 'iat', 'jti', 'sid'],
   }
   const verify = async (token: string, now: Date): Promise<AccessClaims> => {
-    const { payload } = await jwtVerify(
+    const { payload, protectedHeader } = await jwtVerify(
       token,
-      (header) => {
-        const key = keys.verification(header.kid)
+      async (header) => {
+        // An unknown kid may be a key another process just rotated in: the ring reloads (rate-limited).
+        const key = keys.verification(header.kid) ?? (await keys.resolveUnknown(header.kid))
         if (!key) throw new Error('unknown kid')
         return key
       },
       { ...options, currentDate: now },
     )
     const claims = toClaims(payload)
-    cache.set(token, claims)
+    cache.set(token, { claims, kid: protectedHeader.kid! })
     return claims
   }
   return (token, now) => {
     const hit = cache.get(token)
     if (!hit) return verify(token, now)
-    if (hit.exp + s.leewaySeconds > now.getTime() / 1000) return hit
+    // A key removed from the ring takes its tokens with it, cached or not.
+    if (hit.claims.exp + s.leewaySeconds > now.getTime() / 1000 && keys.verification(hit.kid)) return hit.claims
     cache.delete(token)
-    throw new Error('token expired')
+    throw new Error('token expired or its key is gone')
   }
 }
 

@@ -1,61 +1,148 @@
 import { createHash, createSecretKey, type KeyObject } from 'node:crypto'
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose'
+import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
 import type { JwtAlg } from '../config.js'
-import type { SigningKeyRow, Store } from '../store/store.js'
+import type { KeyStore, SigningKeyRow } from '../store/store.js'
 
 type Key = CryptoKey | KeyObject
 
-/** The keys this instance signs and verifies with. Built once at start from the store. */
+export type KeyState = 'next' | 'active' | 'retired'
+
+export interface KeyInfo {
+  kid: string
+  alg: string
+  state: KeyState
+  createdAt: Date
+  activatesAt: Date
+  retiresAt: Date | null
+}
+
+/** The keys this instance signs and verifies with, reloadable from the store while it runs. */
 export interface KeyRing {
   readonly alg: JwtAlg
-  /** The key new tokens are signed with. */
-  signing(): { kid: string; key: Key }
+  /** The key new tokens are signed with at `now`: the newest active one. Null when none is loaded. */
+  signing(now: Date): { kid: string; key: Key } | null
   /** @returns the verification key for `kid`, or null when unknown (the token is then rejected). */
   verification(kid: string | undefined): Key | null
-  /** RFC 7517 key set: public keys only (an HS256 secret is never published, so it is empty). */
-  jwks(): { keys: JWK[] }
+  /**
+   * For a `kid` this ring does not know: reloads from the store (at most once a second, however
+   * many tokens ask) and returns its key, or null. So a key rotated by another process verifies
+   * at once, and random kids cannot turn into a query each.
+   */
+  resolveUnknown(kid: string | undefined): Promise<Key | null>
+  /** RFC 7517 key set at `now`: public keys of next, active and recently retired keys. */
+  jwks(now: Date): { keys: JWK[] }
+  /** The stored keys with their state at `now`, oldest first. */
+  list(now: Date): KeyInfo[]
+  /** Re-reads the store now. */
+  reload(): Promise<void>
+  /** Stops the periodic reload. */
+  close(): void
+}
+
+export interface KeyRingOptions {
+  alg: JwtAlg
+  /** HS256 only: the configured secret, never stored. */
+  secret: string | null
+  /** A retired key stays published and verifying this long after it stops signing. */
+  retiredKeepSeconds: number
+  /** Reload from the store this often (0: never on a timer), to see rotations by other processes. */
+  reloadIntervalMs: number
+  onReloadError?: (err: unknown) => void
 }
 
 interface LoadedKey {
-  kid: string
+  row: SigningKeyRow
   verify: Key
   sign: Key
   publicJwk: JWK
-  activatesAt: number
-  retiresAt: number | null
+}
+
+/** The state of a key at `now`: published but not signing yet, signing, or past signing. */
+export function keyState(row: Pick<SigningKeyRow, 'activatesAt' | 'retiresAt'>, now: Date): KeyState {
+  const t = now.getTime()
+  if (t < row.activatesAt.getTime()) return 'next'
+  if (row.retiresAt !== null && t >= row.retiresAt.getTime()) return 'retired'
+  return 'active'
 }
 
 /**
  * Builds the key ring. Asymmetric algorithms: a key pair is generated on first start and stored
  * (the store's `ensureSigningKey` makes instances that start together agree on one). HS256: the
- * configured secret, never stored.
+ * configured secret, never stored, never rotated here.
  */
-export async function loadKeyRing(store: Store, alg: JwtAlg, secret: string | null, now: Date): Promise<KeyRing> {
-  if (alg === 'HS256') return hmacKeyRing(secret!)
-  let rows = (await store.listSigningKeys()).filter((r) => r.alg === alg)
-  if (!rows.some((r) => r.retiresAt === null || r.retiresAt.getTime() > now.getTime())) {
-    rows = (await store.ensureSigningKey(await generateKeyRow(alg, now), now)).filter((r) => r.alg === alg)
+export async function loadKeyRing(store: KeyStore, o: KeyRingOptions, now: Date): Promise<KeyRing> {
+  if (o.alg === 'HS256') return hmacKeyRing(o.secret!)
+  const alg = o.alg
+  const keepMs = o.retiredKeepSeconds * 1000
+  let keys: LoadedKey[] = []
+  let byKid = new Map<string, LoadedKey>()
+
+  const load = async (rows: SigningKeyRow[]) => {
+    const loaded = await Promise.all(rows.filter((r) => r.alg === alg).map(loadRow))
+    keys = loaded
+    byKid = new Map(loaded.map((k) => [k.row.kid, k]))
   }
-  const keys = await Promise.all(rows.map(loadRow))
-  const signer = pickSigner(keys, now.getTime())
-  const byKid = new Map(keys.map((k) => [k.kid, k.verify]))
+  let initial = await store.listSigningKeys()
+  if (!initial.some((r) => r.alg === alg && keyState(r, now) !== 'retired')) {
+    initial = await store.ensureSigningKey(await generateKeyRow(alg, now, now), now)
+  }
+  await load(initial)
+
+  let lastReload = Date.now()
+  let inFlight: Promise<void> | null = null
+  const reload = (): Promise<void> => {
+    inFlight ??= (async () => {
+      try {
+        await load(await store.listSigningKeys())
+      } finally {
+        lastReload = Date.now()
+        inFlight = null
+      }
+    })()
+    return inFlight
+  }
+  const timer =
+    o.reloadIntervalMs > 0
+      ? setInterval(() => {
+          reload().catch((err: unknown) => o.onReloadError?.(err))
+        }, o.reloadIntervalMs)
+      : null
+  timer?.unref()
+  const published = (k: LoadedKey, t: number) => k.row.retiresAt === null || t < k.row.retiresAt.getTime() + keepMs
+
   return {
     alg,
-    signing: () => ({ kid: signer.kid, key: signer.sign }),
-    verification: (kid) => (kid === undefined ? null : (byKid.get(kid) ?? null)),
-    jwks: () => ({ keys: keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg, use: 'sig' })) }),
+    signing(at) {
+      const t = at.getTime()
+      let best: LoadedKey | null = null
+      for (const k of keys) {
+        if (keyState(k.row, at) !== 'active') continue
+        if (!best || k.row.activatesAt.getTime() > best.row.activatesAt.getTime()) best = k
+      }
+      return best && published(best, t) ? { kid: best.row.kid, key: best.sign } : null
+    },
+    verification: (kid) => (kid === undefined ? null : (byKid.get(kid)?.verify ?? null)),
+    async resolveUnknown(kid) {
+      if (kid === undefined) return null
+      if (!byKid.has(kid) && (inFlight || Date.now() - lastReload >= 1000)) await reload()
+      return byKid.get(kid)?.verify ?? null
+    },
+    jwks(at) {
+      const t = at.getTime()
+      return { keys: keys.filter((k) => published(k, t)).map((k) => ({ ...k.publicJwk, kid: k.row.kid, alg, use: 'sig' })) }
+    },
+    list: (at) => keys.map((k) => ({ ...infoOf(k.row), state: keyState(k.row, at) })),
+    reload,
+    close: () => {
+      if (timer) clearInterval(timer)
+    },
   }
 }
 
-/** Newest key that is active and not retired: a key is published before it ever signs. */
-function pickSigner(keys: LoadedKey[], now: number): LoadedKey {
-  const usable = keys.filter((k) => k.activatesAt <= now && (k.retiresAt === null || k.retiresAt > now))
-  const signer = usable.at(-1)
-  if (!signer) throw new Error('no usable signing key')
-  return signer
-}
+const infoOf = (r: SigningKeyRow) => ({ kid: r.kid, alg: r.alg, createdAt: r.createdAt, activatesAt: r.activatesAt, retiresAt: r.retiresAt })
 
-async function generateKeyRow(alg: Exclude<JwtAlg, 'HS256'>, now: Date): Promise<SigningKeyRow> {
+/** A new key pair as a store row, published from `now` and signing from `activatesAt`. */
+export async function generateKeyRow(alg: Exclude<JwtAlg, 'HS256'>, now: Date, activatesAt: Date): Promise<SigningKeyRow> {
   const opts = alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : alg === 'RS256' ? { modulusLength: 2048, extractable: true } : { extractable: true }
   const { publicKey, privateKey } = await generateKeyPair(alg, opts)
   const publicJwk = await exportJWK(publicKey)
@@ -67,7 +154,7 @@ async function generateKeyRow(alg: Exclude<JwtAlg, 'HS256'>, now: Date): Promise
     publicJwk: JSON.stringify(publicJwk),
     privateJwk: JSON.stringify(await exportJWK(privateKey)),
     createdAt: now,
-    activatesAt: now,
+    activatesAt,
     retiresAt: null,
   }
 }
@@ -75,12 +162,10 @@ async function generateKeyRow(alg: Exclude<JwtAlg, 'HS256'>, now: Date): Promise
 async function loadRow(r: SigningKeyRow): Promise<LoadedKey> {
   const publicJwk = JSON.parse(r.publicJwk) as JWK
   return {
-    kid: r.kid,
+    row: r,
     publicJwk,
     verify: (await importJWK(publicJwk, r.alg)) as Key,
     sign: (await importJWK(JSON.parse(r.privateJwk) as JWK, r.alg)) as Key,
-    activatesAt: r.activatesAt.getTime(),
-    retiresAt: r.retiresAt?.getTime() ?? null,
   }
 }
 
@@ -88,10 +173,16 @@ function hmacKeyRing(secret: string): KeyRing {
   const key = createSecretKey(Buffer.from(secret, 'utf8'))
   // A kid that changes when the secret does, without revealing anything usable about it.
   const kid = `hs256-${createHash('sha256').update(`gatehouse kid\0${secret}`).digest('base64url').slice(0, 12)}`
+  const epoch = new Date(0)
   return {
     alg: 'HS256',
     signing: () => ({ kid, key }),
     verification: (k) => (k === kid ? key : null),
+    resolveUnknown: async (k) => (k === kid ? key : null),
+    // A shared secret is never published.
     jwks: () => ({ keys: [] }),
+    list: () => [{ kid, alg: 'HS256', state: 'active', createdAt: epoch, activatesAt: epoch, retiresAt: null }],
+    reload: async () => {},
+    close: () => {},
   }
 }

@@ -58,7 +58,7 @@ test('healthz and readyz', async (t) => {
   assert.deepEqual(down.json(), { detail: 'Storage unavailable' })
 })
 
-test('metrics count requests by route, logins by outcome, and hash durations', async (t) => {
+test('metrics count requests by route, security events by type, and hash durations', async (t) => {
   const { app } = await buildTestApp(t)
   await registerUser(app)
   await login(app)
@@ -70,8 +70,8 @@ test('metrics count requests by route, logins by outcome, and hash durations', a
   assert.match(res.headers['content-type'] as string, /^text\/plain/)
   const text = res.body
   assert.match(text, /gatehouse_http_requests_total\{method="POST",route="\/register",status="201"\} 1/)
-  assert.match(text, /gatehouse_token_grants_total\{outcome="success"\} 1/)
-  assert.match(text, /gatehouse_token_grants_total\{outcome="invalid_credentials"\} 1/)
+  assert.match(text, /gatehouse_events_total\{type="login.succeeded"\} 1/)
+  assert.match(text, /gatehouse_events_total\{type="login.failed"\} 1/)
   assert.match(text, /gatehouse_password_hash_duration_seconds_count\{op="hash"\} 1/)
   assert.match(text, /gatehouse_http_request_duration_seconds_count\{method="GET",route="\/"\} 1/)
   assert.match(text, /gatehouse_http_requests_total\{method="GET",route="unmatched",status="404"\} 1/)

@@ -109,11 +109,13 @@ test('refresh rotates: new pair, old refresh token spent', async (t) => {
   assert.equal((await me(app, second.access_token)).statusCode, 200)
 })
 
-test('reusing a rotated refresh token ends the whole session (RFC 9700 §4.14)', async (t) => {
-  const { app } = await buildTestApp(t)
+test('reusing a rotated refresh token after the grace ends the whole session (RFC 9700 §4.14)', async (t) => {
+  const clock = testClock()
+  const { app } = await buildTestApp(t, {}, { clock })
   await registerUser(app)
   const first = await login(app)
   const second = (await app.inject(token(form({ grant_type: 'refresh_token', refresh_token: first.refresh_token })))).json()
+  clock.advance(10) // REFRESH_REUSE_GRACE defaults to 10 s: at 10 s it is over
   const reuse = await app.inject(token(form({ grant_type: 'refresh_token', refresh_token: first.refresh_token })))
   assert.equal(reuse.statusCode, 400)
   assert.equal(reuse.json().error, 'invalid_grant')
@@ -127,7 +129,7 @@ test('reusing a rotated refresh token ends the whole session (RFC 9700 §4.14)',
 })
 
 test('a spent refresh token with a bogus scope still counts as reuse and ends the session', async (t) => {
-  const { app } = await buildTestApp(t)
+  const { app } = await buildTestApp(t, { REFRESH_REUSE_GRACE: '0s' })
   await registerUser(app)
   const first = await login(app)
   const second = (await app.inject(token(form({ grant_type: 'refresh_token', refresh_token: first.refresh_token })))).json()
@@ -137,8 +139,8 @@ test('a spent refresh token with a bogus scope still counts as reuse and ends th
   assert.equal((await me(app, second.access_token)).statusCode, 401)
 })
 
-test('concurrent refreshes with one token: exactly one wins', async (t) => {
-  const { app } = await buildTestApp(t)
+test('without a grace, concurrent refreshes with one token: exactly one wins, the rest are reuse', async (t) => {
+  const { app } = await buildTestApp(t, { REFRESH_REUSE_GRACE: '0s' })
   await registerUser(app)
   const first = await login(app)
   const results = await Promise.all(

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import Database from 'better-sqlite3'
 import { openStore } from '../../src/store/open-store.js'
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.js'
+import { openSqliteStore, SQLITE_CONNECTION } from '../../src/store/sqlite/sqlite-store.js'
 import { storeContract } from './store-contract.js'
 
 storeContract('sqlite', () => openStore({ kind: 'sqlite', path: ':memory:' }))
@@ -22,10 +22,13 @@ test('sqlite: a file database uses WAL, synchronous=FULL and foreign keys; migra
   const db = new Database(path, { readonly: true })
   t.after(() => db.close())
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal')
-  assert.deepEqual(db.prepare('SELECT version, name FROM schema_migrations').all(), [{ version: 1, name: 'init' }])
+  assert.deepEqual(db.prepare('SELECT version, name FROM schema_migrations').all(), [
+    { version: 1, name: 'init' },
+    { version: 2, name: 'operate' },
+  ])
   const fresh = openSqliteStore(path)
   t.after(() => fresh.close())
-  const inner = (fresh as unknown as { db: Database.Database }).db
+  const inner = fresh[SQLITE_CONNECTION]
   assert.equal(inner.pragma('synchronous', { simple: true }), 2, 'FULL')
   assert.equal(inner.pragma('foreign_keys', { simple: true }), 1)
 })

@@ -77,3 +77,37 @@ test('durations', () => {
   assert.equal(parseDurationSeconds('1.5h'), 5400)
   for (const bad of ['', '0s', '-5m', '5 minutes', 'm', '10y', '500ms']) assert.equal(parseDurationSeconds(bad), null, bad)
 })
+
+test('operating defaults: refresh grace 10 s, key lead = JWKS cache lifetime, no automatic rotation, user/admin roles', () => {
+  const c = loadConfig({})
+  assert.equal(c.refreshReuseGraceSeconds, 10)
+  assert.equal(c.jwksMaxAgeSeconds, 300)
+  assert.equal(c.keyPublishLeadSeconds, 300)
+  assert.equal(c.keyRotationIntervalSeconds, null)
+  assert.equal(c.sessionRetentionSeconds, 30 * 86400)
+  assert.deepEqual(c.roleScopes, { user: ['user'], admin: ['user', 'admin'] })
+  const custom = loadConfig({ JWKS_CACHE_TTL: '10m', REFRESH_REUSE_GRACE: '0s', KEY_ROTATION_INTERVAL: '30d', ROLE_SCOPES: 'user=user; support=user support' })
+  assert.equal(custom.keyPublishLeadSeconds, 600, 'the lead follows the JWKS cache lifetime')
+  assert.equal(custom.refreshReuseGraceSeconds, 0)
+  assert.equal(custom.keyRotationIntervalSeconds, 30 * 86400)
+  assert.deepEqual(custom.roleScopes, { user: ['user'], support: ['user', 'support'] })
+  assert.equal(loadConfig({ KEY_PUBLISH_LEAD: '0s' }).keyPublishLeadSeconds, 0)
+})
+
+test('refused: idle lifetime shorter than an access token, a rotation faster than lead + token life, bad roles', () => {
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig(env)
+      return []
+    } catch (err) {
+      return (err as ConfigError).problems
+    }
+  }
+  // @see issue 5: SESSION_IDLE_TTL=2s with ACCESS_TOKEN_TTL=4s let a token outlive its session.
+  assert.match(problems({ SESSION_IDLE_TTL: '2s', ACCESS_TOKEN_TTL: '4s' }).join(), /SESSION_IDLE_TTL: must be at least ACCESS_TOKEN_TTL/)
+  assert.match(problems({ KEY_ROTATION_INTERVAL: '10m' }).join(), /KEY_ROTATION_INTERVAL: must be longer/)
+  assert.match(problems({ ROLE_SCOPES: 'admin=user admin' }).join(), /must define the user role/)
+  assert.match(problems({ ROLE_SCOPES: 'user=user;Bad Role=x' }).join(), /ROLE_SCOPES: "Bad Role=x"/)
+  assert.match(problems({ REFRESH_REUSE_GRACE: '-1s' }).join(), /REFRESH_REUSE_GRACE/)
+  assert.deepEqual(problems({ SESSION_IDLE_TTL: '30m', ACCESS_TOKEN_TTL: '30m' }), [], 'equal is fine')
+})

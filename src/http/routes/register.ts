@@ -3,6 +3,7 @@ import type { Static } from 'typebox'
 import { registerUser } from '../../accounts/register.js'
 import { toUserView } from '../../accounts/user-view.js'
 import type { Deps } from '../../deps.js'
+import { clientMeta } from '../auth.js'
 import { limit, RULES } from '../rate-limit.js'
 import { errors, RegisterBody, UserSchema } from '../schemas.js'
 
@@ -19,7 +20,7 @@ export function registerRegisterRoutes(app: FastifyInstance, deps: Deps): void {
       preHandler: limit(deps, RULES.register),
     },
     async function register(request, reply) {
-      const user = await registerUser(deps, request.body)
+      const user = await registerUser(deps, request.body, clientMeta(request))
       reply.header('cache-control', 'no-store')
       return reply.code(201).send(toUserView(user))
     },

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
-import { Type, type Static } from 'typebox'
+import { type Static, Type } from 'typebox'
 import type { Deps } from '../../deps.js'
-import { revokeToken } from '../../sessions/end-session.js'
-import { currentAuth, requireUser } from '../auth.js'
+import { logout, revokeToken } from '../../sessions/end.js'
+import { clientMeta, currentAuth, requireUser } from '../auth.js'
 import { limit, RULES } from '../rate-limit.js'
 import { bearer, errors, RevokeBody } from '../schemas.js'
 
@@ -21,7 +21,7 @@ export function registerRevokeRoutes(app: FastifyInstance, deps: Deps): void {
       preHandler: limit(deps, RULES.revoke),
     },
     async function revoke(request, reply) {
-      await revokeToken(deps, request.body.token, request.body.token_type_hint)
+      await revokeToken(deps, request.body.token, request.body.token_type_hint, clientMeta(request))
       reply.header('cache-control', 'no-store')
       return {}
     },
@@ -33,8 +33,9 @@ export function registerRevokeRoutes(app: FastifyInstance, deps: Deps): void {
       schema: { summary: 'End the current session', tags: ['tokens'], security: bearer, response: { 204: errors.noContent, 401: errors.detail } },
       preHandler: requireUser(deps),
     },
-    async function logout(request, reply) {
-      await deps.store.endSession(currentAuth(request).sessionId, deps.clock())
+    async function logoutRoute(request, reply) {
+      const auth = currentAuth(request)
+      await logout(deps, { userId: auth.user.id, sessionId: auth.sessionId }, clientMeta(request))
       return reply.code(204).send()
     },
   )

@@ -1,28 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import type { Static } from 'typebox'
 import type { Deps } from '../../deps.js'
-import { invalidField, unsupportedGrantType } from '../../errors.js'
-import type { TokenResponse } from '../../sessions/issue-tokens.js'
-import { passwordGrant } from '../../sessions/password-grant.js'
-import { refreshGrant } from '../../sessions/refresh-grant.js'
+import { HttpError, unsupportedGrantType } from '../../errors.js'
+import { GRANTS } from '../../sessions/grants/index.js'
+import { clientMeta } from '../auth.js'
 import { limit, RULES } from '../rate-limit.js'
 import { errors, TokenBody, TokenResponseSchema } from '../schemas.js'
 
 type TokenForm = Static<typeof TokenBody>
-type Grant = (deps: Deps, form: TokenForm, meta: { userAgent: string | null; ip: string }) => Promise<TokenResponse>
-
-const required = (form: TokenForm, field: 'username' | 'password' | 'refresh_token'): string => {
-  const v = form[field]
-  if (v === undefined) throw invalidField(['body', field], 'Field required', 'missing')
-  return v
-}
-
-/** grant_type → handler. A new grant is a new entry, each with the same shape. */
-const GRANTS: Record<string, Grant> = {
-  password: (deps, form, meta) =>
-    passwordGrant(deps, { username: required(form, 'username'), password: required(form, 'password'), scope: form.scope, ...meta }),
-  refresh_token: (deps, form) => refreshGrant(deps, { refresh_token: required(form, 'refresh_token'), scope: form.scope }),
-}
 
 export function registerTokenRoutes(app: FastifyInstance, deps: Deps): void {
   app.post<{ Body: TokenForm }>(
@@ -41,14 +26,17 @@ export function registerTokenRoutes(app: FastifyInstance, deps: Deps): void {
     async function issueToken(request, reply) {
       // RFC 6749 §5.1 and §5.2: token responses, errors included, are never cached.
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
-      const form = request.body
+      const params = request.body as Readonly<Record<string, string | undefined>>
       // As FastAPI's OAuth2PasswordRequestForm: grant_type defaults to password.
-      const type = form.grant_type ?? 'password'
-      // hasOwn: "__proto__" or "constructor" must not find Object.prototype's members.
-      const grant = Object.hasOwn(GRANTS, type) ? GRANTS[type] : undefined
+      const grant = GRANTS.get(params.grant_type ?? 'password')
       if (!grant) throw unsupportedGrantType()
-      const userAgent = typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null
-      return grant(deps, form, { userAgent, ip: request.ip })
+      const missing = grant.parameters.required.filter((p) => params[p] === undefined)
+      if (missing.length > 0)
+        throw new HttpError(
+          422,
+          missing.map((p) => ({ loc: ['body', p], msg: 'Field required', type: 'missing' })),
+        )
+      return grant.handler(deps, params, clientMeta(request))
     },
   )
 }

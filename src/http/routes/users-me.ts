@@ -4,8 +4,9 @@ import { deleteAccount } from '../../accounts/delete.js'
 import { changePassword, updateEmail } from '../../accounts/update.js'
 import { toUserView } from '../../accounts/user-view.js'
 import type { Deps } from '../../deps.js'
-import { notFound } from '../../errors.js'
-import { currentAuth, requireUser } from '../auth.js'
+import { endOwnSession } from '../../sessions/end.js'
+import { listLiveSessions } from '../../sessions/list.js'
+import { clientMeta, currentAuth, requireUser } from '../auth.js'
 import { bearer, ChangePasswordBody, DeleteMeBody, errors, PatchMeBody, SessionIdParams, SessionSchema, UserSchema } from '../schemas.js'
 
 export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
@@ -35,7 +36,7 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
     },
     async function updateUsersMe(request, reply) {
       reply.headers(noStore)
-      return toUserView(await updateEmail(deps, currentAuth(request).user, request.body.email))
+      return toUserView(await updateEmail(deps, currentAuth(request).user, request.body.email, clientMeta(request)))
     },
   )
 
@@ -51,7 +52,7 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
       preHandler: guard,
     },
     async function deleteUsersMe(request, reply) {
-      await deleteAccount(deps, currentAuth(request).user, request.body.password)
+      await deleteAccount(deps, currentAuth(request).user, request.body.password, clientMeta(request))
       return reply.code(204).send()
     },
   )
@@ -69,7 +70,7 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
     },
     async function changeUsersMePassword(request, reply) {
       const auth = currentAuth(request)
-      await changePassword(deps, auth.user, auth.sessionId, request.body)
+      await changePassword(deps, auth.user, auth.sessionId, request.body, clientMeta(request))
       return reply.code(204).send()
     },
   )
@@ -80,15 +81,7 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
     async function listUsersMeSessions(request, reply) {
       const auth = currentAuth(request)
       reply.headers(noStore)
-      const sessions = await deps.store.listSessionsForUser(auth.user.id, deps.clock())
-      return sessions.map((s) => ({
-        id: s.id,
-        created_at: s.createdAt.toISOString(),
-        last_used_at: s.lastUsedAt.toISOString(),
-        user_agent: s.userAgent,
-        ip: s.ip,
-        current: s.id === auth.sessionId,
-      }))
+      return listLiveSessions(deps, auth.user, auth.sessionId)
     },
   )
 
@@ -104,11 +97,7 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
       preHandler: guard,
     },
     async function endUsersMeSession(request, reply) {
-      const auth = currentAuth(request)
-      const found = await deps.store.findSessionWithUser(request.params.id)
-      // Another user's session id is "not found" too: ids are not confirmed to strangers.
-      if (!found || found.session.userId !== auth.user.id || found.session.endedAt) throw notFound()
-      await deps.store.endSession(found.session.id, deps.clock())
+      await endOwnSession(deps, currentAuth(request).user.id, request.params.id, clientMeta(request))
       return reply.code(204).send()
     },
   )

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { SCOPES } from '../../accounts/scopes.js'
+import { scopeCatalog } from '../../accounts/scopes.js'
 import type { Deps } from '../../deps.js'
 
 export function registerWellKnownRoutes(app: FastifyInstance, deps: Deps): void {
@@ -14,14 +14,15 @@ export function registerWellKnownRoutes(app: FastifyInstance, deps: Deps): void 
     response_types_supported: [] as string[],
     token_endpoint_auth_methods_supported: ['none'],
     revocation_endpoint_auth_methods_supported: ['none'],
-    scopes_supported: Object.keys(SCOPES),
+    scopes_supported: Object.keys(scopeCatalog(deps.config.roleScopes)),
     service_documentation: `${base}/docs`,
   }
 
   app.get('/.well-known/jwks.json', { schema: { summary: 'Public signing keys (RFC 7517)', tags: ['meta'] } }, async function jwks(_request, reply) {
-    // Short cache: verifiers pick up a new key within minutes, and rotation publishes keys before they sign.
-    reply.header('cache-control', 'public, max-age=300')
-    return deps.keys.jwks()
+    // Rotation publishes a key KEY_PUBLISH_LEAD (by default this max-age) before it signs, so a
+    // verifier that cached this answer already holds the next key when tokens start carrying it.
+    reply.header('cache-control', `public, max-age=${deps.config.jwksMaxAgeSeconds}`)
+    return deps.keys.jwks(deps.clock())
   })
 
   app.get(

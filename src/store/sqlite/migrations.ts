@@ -55,4 +55,40 @@ CREATE TABLE signing_keys (
 ) STRICT;
 `,
   },
+  {
+    version: 2,
+    name: 'operate',
+    sql: `
+-- Refresh grace: the successor token sealed under the one it replaced (tokens/refresh-token.ts).
+ALTER TABLE refresh_tokens ADD COLUMN sealed_successor TEXT;
+CREATE INDEX sessions_ended ON sessions(ended_at);
+
+CREATE TABLE one_time_tokens (
+  token_hash  TEXT PRIMARY KEY,
+  user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  purpose     TEXT NOT NULL,
+  data        TEXT,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX one_time_tokens_user ON one_time_tokens(user_id, purpose);
+
+-- Append-only and hash-chained (store/audit-chain.ts). No foreign keys: the trail outlives the user.
+CREATE TABLE audit_events (
+  id          INTEGER PRIMARY KEY,
+  type        TEXT NOT NULL,
+  at          INTEGER NOT NULL,
+  actor_id    TEXT,
+  subject_id  TEXT,
+  ip          TEXT,
+  user_agent  TEXT,
+  details     TEXT NOT NULL,
+  prev_hash   TEXT NOT NULL,
+  hash        TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_events_actor ON audit_events(actor_id, id);
+CREATE INDEX audit_events_subject ON audit_events(subject_id, id);
+CREATE INDEX audit_events_type ON audit_events(type, id);
+`,
+  },
 ]

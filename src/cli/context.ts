@@ -1,0 +1,102 @@
+import { createInterface } from 'node:readline'
+import pino from 'pino'
+import { type Config, ConfigError, loadConfig } from '../config.js'
+import { createEvents, createMetrics, openConfiguredStore } from '../deps.js'
+import { HttpError } from '../errors.js'
+import type { Events } from '../events/events.js'
+import type { Metrics } from '../metrics/metrics.js'
+import type { Store } from '../store/store.js'
+
+/** A mistake in how the command was called: exit 2. */
+export class UsageError extends Error {}
+/** The command ran and could not do what was asked: exit 1. */
+export class CommandFailed extends Error {}
+
+export type Env = Record<string, string | undefined>
+
+/** What most commands need: the store and the events sink. Nothing else is built. */
+export interface CliBase {
+  config: Readonly<Config>
+  log: pino.Logger
+  clock: () => Date
+  store: Store
+  events: Events
+  metrics: Metrics
+}
+
+/** Same configuration as the server; a bad one is a usage error (exit 2). */
+export function cliConfig(env: Env): Readonly<Config> {
+  try {
+    return loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message)
+    throw err
+  }
+}
+
+/** Opens the store (applying migrations), runs `fn`, and always closes it. */
+export async function withBase<T>(env: Env, fn: (base: CliBase) => Promise<T>): Promise<T> {
+  const config = cliConfig(env)
+  // Logs go to stderr, warnings and up only: stdout is the command's own output.
+  const log = pino({ level: config.logLevel === 'silent' ? 'silent' : 'warn' }, pino.destination(2))
+  const clock = () => new Date()
+  const metrics = createMetrics()
+  const store = await openConfiguredStore(config)
+  try {
+    return await fn({ config, log, clock, store, metrics, events: createEvents({ audit: store, log, metrics, clock }) })
+  } finally {
+    await store.close()
+  }
+}
+
+/** Turns a service's HttpError into the command's failure, with the same words a client would see. */
+export function explain(err: unknown): never {
+  if (err instanceof HttpError) {
+    const text = typeof err.detail === 'string' ? err.detail : err.detail.map((i) => `${i.loc.at(-1)}: ${i.msg}`).join('; ')
+    throw new CommandFailed(text)
+  }
+  throw err
+}
+
+/** A password from standard input (one line, or all of it), never from argv, where `ps` and shell history see it. */
+export async function readPassword(fromStdin: boolean, stdin: NodeJS.ReadStream = process.stdin): Promise<string> {
+  if (fromStdin) {
+    let text = ''
+    for await (const chunk of stdin) text += chunk
+    const password = text.replace(/\r?\n$/, '')
+    if (password === '') throw new UsageError('--password-stdin: standard input was empty')
+    return password
+  }
+  if (!stdin.isTTY) throw new UsageError('no terminal to ask for the password: pipe it in with --password-stdin')
+  const first = await promptHidden('Password: ')
+  const second = await promptHidden('Repeat password: ')
+  if (first !== second) throw new CommandFailed('the passwords do not match')
+  return first
+}
+
+function promptHidden(question: string): Promise<string> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true })
+    // Echo nothing the user types: only the question itself is written.
+    ;(rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s) => {
+      if (s.startsWith(question)) process.stderr.write(question)
+    }
+    rl.question(question, (answer) => {
+      rl.close()
+      process.stderr.write('\n')
+      resolve(answer)
+    })
+  })
+}
+
+/** Prints rows as aligned columns (or nothing but a note when empty). */
+export function printTable(rows: string[][], out: (line: string) => void): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  for (const r of rows)
+    out(
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+}

@@ -1,0 +1,24 @@
+/** Single-use tokens (email verification, password reset, MFA challenges), stored only as hashes. */
+
+export interface NewOneTimeToken {
+  tokenHash: string
+  userId: string
+  /** What the token is for: a token of one purpose never works for another. */
+  purpose: string
+  /** Opaque data the purpose needs (e.g. the address being verified), or null. */
+  data: string | null
+  createdAt: Date
+  expiresAt: Date
+}
+
+export interface OneTimeTokenStore {
+  /** Stores a token; with `replace`, the user's other tokens of that purpose go first (one live at a time). */
+  createOneTimeToken(t: NewOneTimeToken, replace: boolean): Promise<void>
+  /**
+   * Spends a token, atomically: of concurrent calls exactly one gets it.
+   * @returns its user and data, or null when unknown, of another purpose, spent or expired at `now`.
+   */
+  consumeOneTimeToken(tokenHash: string, purpose: string, now: Date): Promise<{ userId: string; data: string | null } | null>
+  /** Deletes tokens that expired before `before`. @returns how many. */
+  purgeOneTimeTokens(before: Date): Promise<number>
+}

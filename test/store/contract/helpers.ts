@@ -1,0 +1,42 @@
+import { test } from 'node:test'
+import type { NewSession, NewUser, Store } from '../../../src/store/store.js'
+
+export const T0 = new Date('2026-11-28T12:00:00Z')
+export const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000)
+
+export const newUser = (name: string, email: string | null = null): NewUser => ({
+  id: crypto.randomUUID(),
+  username: name,
+  usernameKey: name.toLowerCase(),
+  email,
+  emailKey: email?.toLowerCase() ?? null,
+  passwordHash: `$argon2id$hash-of-${name}`,
+  roles: ['user'],
+  createdAt: T0,
+})
+
+export const newSession = (userId: string, refreshHash: string, over: Partial<NewSession> = {}): NewSession => ({
+  id: crypto.randomUUID(),
+  userId,
+  scope: 'user',
+  refreshHash,
+  createdAt: T0,
+  expiresAt: at(3600),
+  idleExpiresAt: at(600),
+  userAgent: 'ua',
+  ip: '127.0.0.1',
+  ...over,
+})
+
+export type Open = () => Promise<Store>
+
+/** Declares one contract test: a fresh store each, always closed. */
+export const storeTest = (name: string, open: Open) => (title: string, fn: (s: Store) => Promise<void>) =>
+  test(`${name}: ${title}`, async () => {
+    const s = await open()
+    try {
+      await fn(s)
+    } finally {
+      await s.close()
+    }
+  })
