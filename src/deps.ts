@@ -53,6 +53,12 @@ export function loggerOptions(level: string): pino.LoggerOptions {
   }
 }
 
+/**
+ * How often a running instance re-reads the signing keys, to follow rotations made elsewhere.
+ * Far below KEY_PUBLISH_LEAD's default, so every instance knows a next key before it signs.
+ */
+export const KEY_RELOAD_MS = 10_000
+
 // The builders below are the only places back ends are constructed. createDeps composes them
 // for the server; CLI commands call just the ones they need (`users list` builds no key ring).
 
@@ -70,7 +76,7 @@ export function createKeyRing(config: Readonly<Config>, store: Store, clock: () 
       secret: config.jwtSecret,
       // A retired key still verifies every token it signed until that token expires.
       retiredKeepSeconds: config.accessTokenTtlSeconds + config.jwtLeewaySeconds,
-      reloadIntervalMs: 30_000,
+      reloadIntervalMs: KEY_RELOAD_MS,
       onReloadError: (err) => log.error({ err }, 'key ring reload failed; keeping the keys loaded before'),
     },
     clock(),

@@ -55,6 +55,10 @@ export async function findUserOr404(deps: Pick<Deps, 'store'>, id: string): Prom
  */
 export async function adminUpdateUser(deps: AdminDeps, id: string, patch: AdminUserPatch, actor: Actor): Promise<User> {
   const user = await findUserOr404(deps, id)
+  if (Object.keys(patch).length === 0) {
+    // Unknown fields are dropped (as FastAPI does), so {"username": ...} arrives empty: say so, change nothing.
+    throw new HttpError(422, [{ loc: ['body'], msg: 'Give at least one of disabled, roles, email, email_verified', type: 'value_error' }])
+  }
   const issues: ValidationIssue[] = []
   const storePatch: UserPatch = {}
   if (patch.roles !== undefined) {

@@ -35,6 +35,8 @@ export interface KeyRing {
   list(now: Date): KeyInfo[]
   /** Re-reads the store now. */
   reload(): Promise<void>
+  /** Re-reads the store when the last read is older than `maxAgeMs` (JWKS and key lists: another process may have rotated). */
+  refresh(maxAgeMs: number): Promise<void>
   /** Stops the periodic reload. */
   close(): void
 }
@@ -133,6 +135,9 @@ export async function loadKeyRing(store: KeyStore, o: KeyRingOptions, now: Date)
     },
     list: (at) => keys.map((k) => ({ ...infoOf(k.row), state: keyState(k.row, at) })),
     reload,
+    refresh: async (maxAgeMs) => {
+      if (Date.now() - lastReload >= maxAgeMs) await reload()
+    },
     close: () => {
       if (timer) clearInterval(timer)
     },
@@ -183,6 +188,7 @@ function hmacKeyRing(secret: string): KeyRing {
     jwks: () => ({ keys: [] }),
     list: () => [{ kid, alg: 'HS256', state: 'active', createdAt: epoch, activatesAt: epoch, retiresAt: null }],
     reload: async () => {},
+    refresh: async () => {},
     close: () => {},
   }
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import type { Deps } from '../../src/deps.js'
 
 export const PASSWORD = 'correct horse battery'
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
@@ -43,4 +44,19 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; pay
     header: JSON.parse(Buffer.from(h!, 'base64url').toString()) as Record<string, unknown>,
     payload: JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>,
   }
+}
+
+/** Registers `name` and makes them an admin (the CLI's `users create --admin` in production); returns their tokens. */
+export async function adminLogin(app: FastifyInstance, deps: Deps, name = 'root'): Promise<Tokens & { id: string }> {
+  const user = await registerUser(app, { username: name, password: ADMIN_PASSWORD })
+  await deps.store.updateUser(user.id, { roles: ['user', 'admin'] }, new Date())
+  return { ...(await login(app, name, ADMIN_PASSWORD)), id: user.id }
+}
+export const ADMIN_PASSWORD = 'an administrator passphrase'
+
+/** The audit log's types, oldest first (read through the admin API). */
+export async function auditTypes(app: FastifyInstance, adminToken: string, query = ''): Promise<string[]> {
+  const res = await app.inject({ method: 'GET', url: `/admin/audit?limit=200${query}`, headers: bearer(adminToken) })
+  assert.equal(res.statusCode, 200, res.body)
+  return (res.json().events as { type: string }[]).map((e) => e.type).reverse()
 }

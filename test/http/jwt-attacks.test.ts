@@ -40,6 +40,16 @@ test('alg none is rejected', async (t) => {
   }
 })
 
+// @see issue 5: deleting `algorithms` from the verifier left every test green.
+test("the server's own key under another algorithm name is rejected: the algorithm is pinned, not read from the header", async (t) => {
+  const { app, payload, header, deps } = await setup(t)
+  const [row] = await deps.store.listSigningKeys()
+  // RFC 9864's fully-specified name for the same Ed25519 signature: an unpinned verifier accepts it.
+  const key = await importJWK(JSON.parse(row!.privateJwk) as JWK, 'Ed25519')
+  const relabelled = await new SignJWT(payload).setProtectedHeader({ ...(header as { alg: string }), alg: 'Ed25519' }).sign(key)
+  await assertRejected(app, relabelled, 'alg Ed25519')
+})
+
 test('HS256 keyed with the public key is rejected (algorithm confusion)', async (t) => {
   const { app, payload, header, publicJwk } = await setup(t)
   for (const secret of [Buffer.from(publicJwk.x!, 'base64url'), Buffer.from(publicJwk.x!), Buffer.from(JSON.stringify(publicJwk))]) {

@@ -13,8 +13,9 @@ test('RATE_LIMIT=on: /token past its per-address budget → 429 with Retry-After
   assert.deepEqual(limited.json(), { detail: 'Too many requests' })
   const retry = Number(limited.headers['retry-after'])
   assert.ok(retry >= 1 && retry <= 60, String(retry))
-  // Other endpoints keep their own budgets.
-  assert.equal((await app.inject({ method: 'GET', url: '/' })).statusCode, 200)
+  // @see issue 5: this used to hit GET /, which has no limiter at all. /register has its own budget.
+  const register = await app.inject({ method: 'POST', url: '/register', payload: { username: 'budget', password: 'correct horse battery' } })
+  assert.equal(register.statusCode, 201, 'the /token budget is not spent on /register')
 })
 
 test('RATE_LIMIT=off lets every request through', async (t) => {

@@ -9,7 +9,9 @@ test('GET /users/me → the user, no-store', async (t) => {
   const { access_token } = await login(app)
   const res = await me(app, access_token)
   assert.equal(res.statusCode, 200)
-  assert.deepEqual(res.json(), { ...user, email_verified: false, roles: ['user'], disabled: false, created_at: res.json().created_at })
+  // @see issue 5: created_at used to be compared with itself.
+  assert.deepEqual(res.json(), { ...user, email_verified: false, roles: ['user'], disabled: false })
+  assert.ok(Math.abs(Date.parse(res.json().created_at) - Date.now()) < 60_000)
   assert.equal(res.headers['cache-control'], 'no-store')
 })
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { createKeyRing } from '../../deps.js'
+import { createKeyRing, KEY_RELOAD_MS } from '../../deps.js'
 import { CLI_META } from '../../events/events.js'
 import type { KeyInfo } from '../../tokens/keys.js'
 import { RotationUnsupportedError, rotateSigningKey } from '../../tokens/rotation.js'
@@ -39,7 +39,9 @@ export function registerKeysCommands(program: Command, env: Env, out: (line: str
         const ring = await createKeyRing(base.config, base.store, base.clock, base.log)
         try {
           const key = await rotateSigningKey({ ...base, keys: ring }, { immediately: opts.now === true, actorId: null, meta: CLI_META })
-          out(`new key ${key!.kid} (${key!.alg}) published; signs from ${key!.activatesAt.toISOString()}; running servers pick it up within 30 s`)
+          out(
+            `new key ${key!.kid} (${key!.alg}) published; signs from ${key!.activatesAt.toISOString()}; running servers pick it up within ${KEY_RELOAD_MS / 1000} s`,
+          )
         } catch (err) {
           if (err instanceof RotationUnsupportedError) throw new CommandFailed(err.message)
           throw err

@@ -22,6 +22,8 @@ export function registerWellKnownRoutes(app: FastifyInstance, deps: Deps): void 
     // Rotation publishes a key KEY_PUBLISH_LEAD (by default this max-age) before it signs, so a
     // verifier that cached this answer already holds the next key when tokens start carrying it.
     reply.header('cache-control', `public, max-age=${deps.config.jwksMaxAgeSeconds}`)
+    // A key rotated by another process (the CLI, another instance) is published here at once.
+    await deps.keys.refresh(1000)
     return deps.keys.jwks(deps.clock())
   })
 

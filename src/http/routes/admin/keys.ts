@@ -22,7 +22,7 @@ export function registerAdminKeyRoutes(admin: FastifyInstance, deps: Deps): void
     '/keys',
     { schema: { ...adminDoc, summary: 'Signing keys and their states', response: { 200: KeyList, 401: errors.detail, 403: errors.oauth } } },
     async function adminListKeys() {
-      await deps.keys.reload()
+      await deps.keys.refresh(0)
       return { keys: deps.keys.list(deps.clock()).map(toKeyView) }
     },
   )
