@@ -1,7 +1,7 @@
 // The product's front door as a new user meets it: compiled JavaScript, a real socket, .env,
 // SIGTERM, and a restart on the same database.
 import assert from 'node:assert/strict'
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -28,7 +28,10 @@ async function start(cwd: string, env: Record<string, string> = {}): Promise<Run
   proc.stdout!.on('data', (d) => (out += d))
   proc.stderr!.on('data', (d) => (out += d))
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line:\n${out}`)), 20_000)
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL') // never leave a child behind to hang the test run
+      reject(new Error(`no listening line:\n${out}`))
+    }, 20_000)
     const check = () => {
       const m = /Gatehouse listening on (http:\/\/[^;\s]+)/.exec(out)
       if (m) {
@@ -118,4 +121,49 @@ test('a bad configuration stops start-up with every problem named, exit code 2',
   assert.match(err, /JWT_SECRET: must be at least 32 bytes/)
   assert.match(err, /PORT: must be a whole number/)
   assert.ok(!err.includes('too-short'), 'the secret is not echoed')
+})
+
+test('two servers and the CLI on one database: a key rotated by the CLI is published and accepted everywhere; logout on one is seen by the other', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-proc-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const env = { PORT: '0', DATABASE_URL: 'sqlite:./g.db', RATE_LIMIT: 'off' }
+  const a = await start(dir, env)
+  t.after(() => a.proc.kill('SIGKILL'))
+  const json = { 'content-type': 'application/json' }
+  assert.equal(
+    (await fetch(`${a.base}/register`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'kim', password: 'a fine passphrase' }) })).status,
+    201,
+  )
+  const loginOn = async (base: string) => {
+    const res = await fetch(`${base}/token`, { method: 'POST', body: new URLSearchParams({ username: 'kim', password: 'a fine passphrase' }) })
+    return ((await res.json()) as { access_token: string }).access_token
+  }
+  const kid = (token: string) => (JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid
+  const meOn = (base: string, token: string) => fetch(`${base}/users/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status)
+  const tokenA = await loginOn(a.base)
+
+  const rotate = spawnSync(process.execPath, [join(ROOT, 'bin', 'gatehouse.mjs'), 'keys', 'rotate', '--now'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+  })
+  assert.equal(rotate.status, 0, rotate.stderr)
+  const newKid = /new key (\S+)/.exec(rotate.stdout)![1]!
+  await new Promise((r) => setTimeout(r, 1100))
+  const jwks = (await (await fetch(`${a.base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }
+  assert.deepEqual(
+    jwks.keys.map((k) => k.kid),
+    [kid(tokenA), newKid],
+    'A publishes the key the CLI made',
+  )
+
+  const b = await start(dir, env)
+  t.after(() => b.proc.kill('SIGKILL'))
+  const tokenB = await loginOn(b.base)
+  assert.equal(kid(tokenB), newKid, 'B signs with the new key')
+  assert.equal(await meOn(a.base, tokenB), 200, 'A accepts a kid it had not loaded (reload on unknown kid)')
+  assert.equal(await meOn(b.base, tokenA), 200, 'B accepts the retired key until its tokens expire')
+  assert.equal((await fetch(`${b.base}/logout`, { method: 'POST', headers: { authorization: `Bearer ${tokenA}` } })).status, 204)
+  await new Promise((r) => setTimeout(r, 5))
+  assert.equal(await meOn(a.base, tokenA), 401, 'a logout on B is refused on A')
 })

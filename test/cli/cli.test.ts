@@ -1,0 +1,193 @@
+// The CLI as users run it: a real process (the compiled bin), with its exit codes, on a database
+// file that an in-process Gatehouse serves at the same time.
+import assert from 'node:assert/strict'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { before, type TestContext, test } from 'node:test'
+import Database from 'better-sqlite3'
+import { buildTestApp } from '../helpers/build-app.js'
+import { bearer, FORM, form, me } from '../helpers/fixtures.js'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+const BIN = join(ROOT, 'bin', 'gatehouse.mjs')
+before(() => execFileSync(process.execPath, [join(ROOT, 'scripts', 'ensure-build.mjs')], { cwd: ROOT, stdio: 'inherit' }))
+
+function workspace(t: TestContext) {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const env = { DATABASE_URL: `sqlite:${join(dir, 'g.db')}`, LOG_LEVEL: 'silent' }
+  const cli = (args: string[], input?: string, extraEnv: Record<string, string> = {}) => {
+    const r = spawnSync(process.execPath, [BIN, ...args], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', ...env, ...extraEnv },
+      input: input ?? '',
+      encoding: 'utf8',
+    })
+    return { code: r.status, out: r.stdout, err: r.stderr }
+  }
+  const db = () => new Database(join(dir, 'g.db'))
+  return { dir, env, cli, db }
+}
+
+const password = 'correct horse battery'
+
+test('cli: --help everywhere exits 0; usage and configuration errors exit 2 with the reason on stderr', (t) => {
+  const { cli } = workspace(t)
+  for (const args of [
+    ['--help'],
+    ['users', '--help'],
+    ['users', 'create', '--help'],
+    ['keys', 'rotate', '--help'],
+    ['audit', 'verify', '--help'],
+    ['serve', '--help'],
+  ]) {
+    const r = cli(args)
+    assert.equal(r.code, 0, args.join(' '))
+    assert.match(r.out, /Usage: gatehouse/, args.join(' '))
+  }
+  assert.equal(cli(['bogus']).code, 2)
+  assert.equal(cli(['users', 'create']).code, 2, 'missing username')
+  const argvPassword = cli(['users', 'create', 'alice', '--password', password])
+  assert.equal(argvPassword.code, 2, 'a password is never taken from argv')
+  assert.ok(!argvPassword.err.includes(password) || /unknown option/.test(argvPassword.err))
+  const noStdin = cli(['users', 'create', 'alice'])
+  assert.equal(noStdin.code, 2)
+  assert.match(noStdin.err, /--password-stdin/)
+  const badConfig = cli(['users', 'list'], '', { JWT_ALG: 'HS999', ACCESS_TOKEN_TTL: 'forever' })
+  assert.equal(badConfig.code, 2)
+  assert.match(badConfig.err, /JWT_ALG: must be one of/)
+  assert.match(badConfig.err, /ACCESS_TOKEN_TTL/)
+})
+
+test('cli: users list does only what it needs (no key generated); migrate creates the database', (t) => {
+  const { cli, db } = workspace(t)
+  const m = cli(['migrate'])
+  assert.equal(m.code, 0, m.err)
+  const r = cli(['users', 'list'])
+  assert.deepEqual([r.code, r.out], [0, 'no users\n'])
+  assert.deepEqual(cli(['users', 'list', '--json']).out, '[]\n')
+  const conn = db()
+  t.after(() => conn.close())
+  assert.equal((conn.prepare('SELECT count(*) AS n FROM signing_keys').get() as { n: number }).n, 0)
+})
+
+test('cli: the first admin, created from stdin, administers the running server; disable/enable/set-roles/delete reach it at once', async (t) => {
+  const { cli, env } = workspace(t)
+  const created = cli(['users', 'create', 'root', '--admin', '--email', 'root@example.com', '--password-stdin'], `${password}\n`)
+  assert.equal(created.code, 0, created.err)
+  assert.match(created.out, /created root \(id [0-9a-f-]{36}, roles user admin\)/)
+  assert.equal(cli(['users', 'create', 'ROOT', '--password-stdin'], password).code, 1, 'taken, any case')
+  const weak = cli(['users', 'create', 'weakling', '--password-stdin'], 'password1')
+  assert.deepEqual([weak.code, weak.err.trim()], [1, 'gatehouse: password: Password is too common; choose a less guessable one'])
+  assert.equal(cli(['users', 'create', 'bob', '--password-stdin'], 'bobs own passphrase').code, 0)
+
+  const { app } = await buildTestApp(t, env)
+  const tok = await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username: 'root', password }) })
+  assert.equal(tok.statusCode, 200, tok.body)
+  const admin = tok.json().access_token as string
+  const users = await app.inject({ method: 'GET', url: '/admin/users', headers: bearer(admin) })
+  assert.deepEqual(
+    users.json().users.map((u: { username: string }) => u.username),
+    ['bob', 'root'],
+  )
+
+  const listed = JSON.parse(cli(['users', 'list', '--json']).out) as { username: string; roles: string[] }[]
+  assert.deepEqual(
+    listed.map((u) => [u.username, u.roles]),
+    [
+      ['bob', ['user']],
+      ['root', ['user', 'admin']],
+    ],
+  )
+  assert.match(cli(['users', 'list']).out, /^USERNAME\s+EMAIL\s+ROLES\s+STATUS\s+CREATED\nbob\s+-\s+user\s+active/)
+
+  const settle = () => new Promise((r) => setTimeout(r, 5)) // another process's commit is seen within 1 ms
+  assert.equal(cli(['users', 'set-roles', 'root', 'user']).code, 0)
+  await settle()
+  assert.equal(
+    (await app.inject({ method: 'GET', url: '/admin/users', headers: bearer(admin) })).statusCode,
+    403,
+    'demoted by the CLI: admin scope gone at once',
+  )
+  assert.equal(cli(['users', 'set-roles', 'root', 'wizard']).code, 1, 'unknown role')
+  assert.equal(cli(['users', 'disable', 'root']).code, 0)
+  await settle()
+  assert.equal((await me(app, admin)).statusCode, 401, 'disabled by the CLI: the token fails on the next request')
+  assert.equal(cli(['users', 'enable', 'root']).code, 0)
+  const again = await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username: 'root', password }) })
+  assert.equal(again.statusCode, 200)
+  assert.equal(cli(['users', 'delete', 'bob']).code, 0)
+  const gone = cli(['users', 'delete', 'bob'])
+  assert.deepEqual([gone.code, gone.err.trim()], [1, 'gatehouse: no user named bob'])
+  assert.equal(cli(['users', 'disable', 'nobody']).code, 1)
+})
+
+test('cli: keys list and rotate; the running server publishes a rotated key at once', async (t) => {
+  const { cli, env } = workspace(t)
+  const { app } = await buildTestApp(t, env)
+  const first = JSON.parse(cli(['keys', 'list', '--json']).out) as { kid: string; state: string }[]
+  assert.deepEqual(
+    first.map((k) => k.state),
+    ['active'],
+  )
+  const r = cli(['keys', 'rotate'])
+  assert.equal(r.code, 0, r.err)
+  const keys = JSON.parse(cli(['keys', 'list', '--json']).out) as { kid: string; state: string }[]
+  assert.deepEqual(
+    keys.map((k) => k.state),
+    ['active', 'next'],
+  )
+  await new Promise((resolve) => setTimeout(resolve, 1100)) // JWKS re-reads the keys at most once a second
+  const jwks = (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.map((k: { kid: string }) => k.kid)
+  assert.deepEqual(
+    jwks,
+    keys.map((k) => k.kid),
+  )
+  assert.match(cli(['keys', 'list']).out, /^KID\s+ALG\s+STATE/)
+  const hs = cli(['keys', 'rotate'], '', { JWT_ALG: 'HS256', JWT_SECRET: 'y'.repeat(40) })
+  assert.equal(hs.code, 1)
+  assert.match(hs.err, /JWT_SECRET/)
+})
+
+test('cli: audit verify passes an intact chain and names the first edited, deleted or appended-forged event', (t) => {
+  const { cli, db } = workspace(t)
+  for (const name of ['ann', 'ben', 'cat', 'dan']) assert.equal(cli(['users', 'create', name, '--password-stdin'], `${name} passphrase for tests`).code, 0)
+  assert.equal(cli(['users', 'disable', 'ben']).code, 0)
+  const ok = cli(['audit', 'verify'])
+  assert.equal(ok.code, 0, ok.err)
+  assert.match(ok.out, /^audit log intact: 5 events; head [0-9a-f]{64}\n$/)
+  const conn = db()
+  t.after(() => conn.close())
+  const details = (id: number) => (conn.prepare('SELECT details FROM audit_events WHERE id = ?').get(id) as { details: string }).details
+  const original = details(2)
+  conn.prepare('UPDATE audit_events SET details = ? WHERE id = 2').run(original.replace('ben', 'eve'))
+  const edited = cli(['audit', 'verify'])
+  assert.equal(edited.code, 1)
+  assert.match(edited.err, /broken at event 2: its content does not match its hash/)
+  conn.prepare('UPDATE audit_events SET details = ? WHERE id = 2').run(original)
+  assert.equal(cli(['audit', 'verify']).code, 0, 'restored')
+
+  const row3 = conn.prepare('SELECT * FROM audit_events WHERE id = 3').get() as Record<string, unknown>
+  conn.prepare('DELETE FROM audit_events WHERE id = 3').run()
+  const deleted = cli(['audit', 'verify'])
+  assert.equal(deleted.code, 1)
+  assert.match(deleted.err, /broken at event 4: events 3\.\.3 are missing/)
+  conn
+    .prepare(
+      'INSERT INTO audit_events (id, type, at, actor_id, subject_id, ip, user_agent, details, prev_hash, hash) VALUES (@id, @type, @at, @actor_id, @subject_id, @ip, @user_agent, @details, @prev_hash, @hash)',
+    )
+    .run(row3)
+  assert.equal(cli(['audit', 'verify']).code, 0)
+
+  const head = conn.prepare('SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1').get() as { id: number; hash: string }
+  conn
+    .prepare(
+      "INSERT INTO audit_events (id, type, at, actor_id, subject_id, ip, user_agent, details, prev_hash, hash) VALUES (?, 'login.succeeded', 0, NULL, NULL, NULL, NULL, '{}', ?, ?)",
+    )
+    .run(head.id + 1, head.hash, 'f'.repeat(64))
+  const forged = cli(['audit', 'verify'])
+  assert.equal(forged.code, 1)
+  assert.match(forged.err, new RegExp(`broken at event ${head.id + 1}: its content does not match its hash`))
+})
