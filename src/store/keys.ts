@@ -15,7 +15,7 @@ export interface SigningKeyRow {
 }
 
 export interface KeyStore {
-  /** Every stored signing key, oldest first. */
+  /** Every stored signing key, oldest first (by creation, then activation). */
   listSigningKeys(): Promise<SigningKeyRow[]>
   /**
    * Inserts `row` unless a key for `row.alg` that is not retired at `now` already exists, atomically,

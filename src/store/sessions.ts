@@ -53,6 +53,12 @@ export type RotateResult =
 export interface SessionStore {
   /** Creates a session with its first refresh token hash. */
   createSession(s: NewSession): Promise<Session>
+  /**
+   * The guard's hot path: the session and its user from this back end's local cache, read
+   * synchronously (no promise, no microtask). @returns undefined when nothing is cached, then the
+   * caller awaits `findSessionWithUser`; otherwise exactly what that would return.
+   */
+  peekSessionWithUser(sessionId: string): { session: Session; user: User } | undefined
   /** The session and its user, ended or not: `isLive` decides what counts. */
   findSessionWithUser(sessionId: string): Promise<{ session: Session; user: User } | null>
   /** The session a refresh token (current or rotated) belongs to, with its user; `spent` once rotated. */

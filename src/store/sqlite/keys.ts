@@ -12,7 +12,7 @@ const toKey = (r: Row): SigningKeyRow => ({
 })
 
 export function sqliteKeys(d: SqliteDb): KeyStore {
-  const list = () => (d.q('SELECT * FROM signing_keys ORDER BY created_at, kid').all() as Row[]).map(toKey)
+  const list = () => (d.q('SELECT * FROM signing_keys ORDER BY created_at, activates_at, kid').all() as Row[]).map(toKey)
   const insert = (row: SigningKeyRow) =>
     d
       .q('INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk, created_at, activates_at, retires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')

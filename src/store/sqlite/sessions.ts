@@ -34,6 +34,10 @@ export function sqliteSessions(d: SqliteDb): SessionStore {
       }
     },
 
+    peekSessionWithUser(sessionId) {
+      return d.peekSessionWithUser(sessionId)
+    },
+
     async findSessionWithUser(sessionId) {
       return d.cachedSessionWithUser(sessionId, () => load(sessionId))
     },

@@ -83,8 +83,8 @@ export class SqliteDb {
     this.sessionCache.clear()
   }
 
-  /** The session and its user, from the cache when nothing has been written since. */
-  cachedSessionWithUser(id: string, load: () => { session: Session; user: User } | null): { session: Session; user: User } | null {
+  /** The cached session and user, or undefined; drops the cache first when another connection committed. */
+  peekSessionWithUser(id: string): { session: Session; user: User } | undefined {
     const t = performance.now()
     if (t - this.versionCheckedAt >= 1) {
       this.versionCheckedAt = t
@@ -94,7 +94,12 @@ export class SqliteDb {
         this.cacheVersion = version
       }
     }
-    const hit = this.sessionCache.get(id)
+    return this.sessionCache.get(id)
+  }
+
+  /** The session and its user, from the cache when nothing has been written since. */
+  cachedSessionWithUser(id: string, load: () => { session: Session; user: User } | null): { session: Session; user: User } | null {
+    const hit = this.peekSessionWithUser(id)
     if (hit) return hit
     const found = load()
     if (!found) return null
