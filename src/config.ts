@@ -156,6 +156,10 @@ export function loadConfig(env: Env): Readonly<Config> {
   if (config.accessTokenTtlSeconds > config.refreshTokenTtlSeconds) {
     problems.push('ACCESS_TOKEN_TTL: must not exceed REFRESH_TOKEN_TTL')
   }
+  if (config.refreshReuseGraceSeconds > 60) {
+    // A long grace is reuse detection switched off: a stolen token replayed within it passes unseen.
+    problems.push('REFRESH_REUSE_GRACE: at most 60s (0s turns it off)')
+  }
   if (config.sessionIdleTtlSeconds < config.accessTokenTtlSeconds) {
     // An idle-expired session's access tokens fail at the guard; one shorter than an access token would end sessions mid-token.
     problems.push('SESSION_IDLE_TTL: must be at least ACCESS_TOKEN_TTL')

@@ -55,9 +55,13 @@ export function loggerOptions(level: string): pino.LoggerOptions {
 
 /**
  * How often a running instance re-reads the signing keys, to follow rotations made elsewhere.
- * Far below KEY_PUBLISH_LEAD's default, so every instance knows a next key before it signs.
+ * Far below KEY_PUBLISH_LEAD's default, so with the default lead every instance knows a next key
+ * before it signs (with `--now` or a lead under this, others lag by up to this long).
  */
 export const KEY_RELOAD_MS = 10_000
+
+/** How long a retired key stays published and verifying: its last tokens' lifetime, leeway and reload lag. */
+export const retiredKeyKeepSeconds = (config: Readonly<Config>) => config.accessTokenTtlSeconds + config.jwtLeewaySeconds + KEY_RELOAD_MS / 1000
 
 // The builders below are the only places back ends are constructed. createDeps composes them
 // for the server; CLI commands call just the ones they need (`users list` builds no key ring).
@@ -74,8 +78,9 @@ export function createKeyRing(config: Readonly<Config>, store: Store, clock: () 
     {
       alg: config.jwtAlg,
       secret: config.jwtSecret,
-      // A retired key still verifies every token it signed until that token expires.
-      retiredKeepSeconds: config.accessTokenTtlSeconds + config.jwtLeewaySeconds,
+      // A retired key still verifies every token it signed until that token expires; an instance
+      // that has not reloaded yet may sign with it for up to one reload interval after it retired.
+      retiredKeepSeconds: retiredKeyKeepSeconds(config),
       reloadIntervalMs: KEY_RELOAD_MS,
       onReloadError: (err) => log.error({ err }, 'key ring reload failed; keeping the keys loaded before'),
     },

@@ -5,6 +5,7 @@ import { endAllSessions } from '../sessions/end.js'
 import { StoreConflictError, type User, type UserPatch } from '../store/store.js'
 import { emailFromInput } from './register.js'
 import { scopesForRoles } from './scopes.js'
+import { usernameKey } from './username.js'
 
 type AdminDeps = Pick<Deps, 'store' | 'clock' | 'events' | 'config'>
 
@@ -39,7 +40,7 @@ export async function listUsersPage(
   const rows = await deps.store.listUsers({ prefix, afterUsernameKey: after, limit: q.limit + 1 })
   const users = rows.slice(0, q.limit)
   const more = rows.length > q.limit
-  return { users, nextCursor: more ? encodeCursor(users.at(-1)!.username.toLowerCase()) : null }
+  return { users, nextCursor: more ? encodeCursor(usernameKey(users.at(-1)!.username)) : null }
 }
 
 export async function findUserOr404(deps: Pick<Deps, 'store'>, id: string): Promise<User> {

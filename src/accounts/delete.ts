@@ -5,7 +5,7 @@ import { confirmPassword } from './update.js'
 
 /** Deletes the account after re-authentication; its sessions go with it. */
 export async function deleteAccount(deps: Pick<Deps, 'store' | 'hasher' | 'events'>, user: User, password: string, meta: ClientMeta): Promise<void> {
-  await confirmPassword(deps, user.id, password)
+  await confirmPassword(deps, user.id, password, { meta, purpose: 'account_deletion' })
   if (await deps.store.deleteUser(user.id)) {
     await deps.events.record({ type: 'user.deleted', actorId: user.id, subjectId: user.id, meta, details: { username: user.username } })
   }

@@ -21,12 +21,30 @@ export async function updateEmail(deps: Pick<Deps, 'store' | 'clock' | 'events'>
   return updated
 }
 
-/** Re-authenticates with the current password. @throws 403 when it is wrong. @returns the stored hash. */
-export async function confirmPassword(deps: Pick<Deps, 'store' | 'hasher'>, userId: string, password: string): Promise<string> {
+/**
+ * Re-authenticates with the current password (the route limits attempts per user). A wrong one is
+ * audited as a failed login: someone holding the access token is guessing.
+ * @throws 403 when it is wrong. @returns the stored hash.
+ */
+export async function confirmPassword(
+  deps: Pick<Deps, 'store' | 'hasher' | 'events'>,
+  userId: string,
+  password: string,
+  e: { meta: ClientMeta; purpose: 'password_change' | 'account_deletion' },
+): Promise<string> {
   const stored = await deps.store.findPasswordHash(userId)
   if (stored === null) throw notFound()
   const { ok } = await deps.hasher.verify(stored, password)
-  if (!ok) throw wrongPassword()
+  if (!ok) {
+    await deps.events.record({
+      type: 'login.failed',
+      actorId: userId,
+      subjectId: userId,
+      meta: e.meta,
+      details: { reason: 'wrong_current_password', during: e.purpose },
+    })
+    throw wrongPassword()
+  }
   return stored
 }
 
@@ -38,7 +56,7 @@ export async function changePassword(
   input: { current_password: string; new_password: string },
   meta: ClientMeta,
 ): Promise<void> {
-  const stored = await confirmPassword(deps, user.id, input.current_password)
+  const stored = await confirmPassword(deps, user.id, input.current_password, { meta, purpose: 'password_change' })
   assertPasswordAcceptable(deps, 'new_password', input.new_password, user)
   const newHash = await deps.hasher.hash(input.new_password)
   // Compare-and-swap on the old hash: of two concurrent changes, the second must re-authenticate.

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline'
 import pino from 'pino'
 import { type Config, ConfigError, loadConfig } from '../config.js'
-import { createEvents, createMetrics, openConfiguredStore } from '../deps.js'
+import { createEvents, createMetrics, loggerOptions, openConfiguredStore } from '../deps.js'
 import { HttpError } from '../errors.js'
 import type { Events } from '../events/events.js'
 import type { Metrics } from '../metrics/metrics.js'
@@ -37,8 +37,8 @@ export function cliConfig(env: Env): Readonly<Config> {
 /** Opens the store (applying migrations), runs `fn`, and always closes it. */
 export async function withBase<T>(env: Env, fn: (base: CliBase) => Promise<T>): Promise<T> {
   const config = cliConfig(env)
-  // Logs go to stderr, warnings and up only: stdout is the command's own output.
-  const log = pino({ level: config.logLevel === 'silent' ? 'silent' : 'warn' }, pino.destination(2))
+  // Logs go to stderr, warnings and up only (stdout is the command's own output), redacted as the server's are.
+  const log = pino(loggerOptions(config.logLevel === 'silent' ? 'silent' : 'warn'), pino.destination(2))
   const clock = () => new Date()
   const metrics = createMetrics()
   const store = await openConfiguredStore(config)
@@ -49,11 +49,14 @@ export async function withBase<T>(env: Env, fn: (base: CliBase) => Promise<T>): 
   }
 }
 
-/** Turns a service's HttpError into the command's failure, with the same words a client would see. */
+/**
+ * Turns a service's HttpError into the command's outcome, with the same words a client would see:
+ * invalid input (422) is a usage error (exit 2), anything else the command failing (exit 1).
+ */
 export function explain(err: unknown): never {
   if (err instanceof HttpError) {
     const text = typeof err.detail === 'string' ? err.detail : err.detail.map((i) => `${i.loc.at(-1)}: ${i.msg}`).join('; ')
-    throw new CommandFailed(text)
+    throw err.status === 422 ? new UsageError(text) : new CommandFailed(text)
   }
   throw err
 }
@@ -68,24 +71,42 @@ export async function readPassword(fromStdin: boolean, stdin: NodeJS.ReadStream 
     return password
   }
   if (!stdin.isTTY) throw new UsageError('no terminal to ask for the password: pipe it in with --password-stdin')
-  const first = await promptHidden('Password: ')
-  const second = await promptHidden('Repeat password: ')
+  const [first, second] = await promptHidden(stdin, ['Password: ', 'Repeat password: '])
   if (first !== second) throw new CommandFailed('the passwords do not match')
-  return first
+  return first!
 }
 
-function promptHidden(question: string): Promise<string> {
-  return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true })
+/**
+ * Asks each question on the terminal without echoing the answer. One readline for all of them,
+ * closed at the end so the process can exit; Ctrl-C fails the command instead of hanging.
+ */
+function promptHidden(stdin: NodeJS.ReadStream, questions: string[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: stdin, output: process.stderr, terminal: true })
+    let current = ''
     // Echo nothing the user types: only the question itself is written.
     ;(rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s) => {
-      if (s.startsWith(question)) process.stderr.write(question)
+      if (s.startsWith(current)) process.stderr.write(current)
     }
-    rl.question(question, (answer) => {
+    const answers: string[] = []
+    const done = (err?: Error) => {
       rl.close()
+      stdin.pause()
       process.stderr.write('\n')
-      resolve(answer)
-    })
+      if (err) reject(err)
+      else resolve(answers)
+    }
+    rl.on('SIGINT', () => done(new CommandFailed('cancelled')))
+    const ask = () => {
+      current = questions[answers.length]!
+      rl.question(current, (answer) => {
+        answers.push(answer)
+        if (answers.length === questions.length) return done()
+        process.stderr.write('\n')
+        ask()
+      })
+    }
+    ask()
   })
 }
 

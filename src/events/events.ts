@@ -6,10 +6,12 @@ import type { AuditStore } from '../store/store.js'
 export interface ClientMeta {
   ip: string | null
   userAgent: string | null
+  /** Set by the CLI only (never from a request), so the audit log can tell its changes from a client's. */
+  via?: 'cli'
 }
 
-/** The cli's own meta: no address, and a user agent that says where the change came from. */
-export const CLI_META: ClientMeta = { ip: null, userAgent: 'gatehouse-cli' }
+/** The CLI's own meta: no address; `via` marks its events in the audit log. */
+export const CLI_META: ClientMeta = { ip: null, userAgent: 'gatehouse-cli', via: 'cli' }
 
 /**
  * Every security outcome Gatehouse records, with whether it goes to the audit log and at which
@@ -24,6 +26,8 @@ export const EVENT_TYPES = {
   'login.failed': { audit: true, level: 'info' },
   'login.locked': { audit: true, level: 'warn' },
   'token.refreshed': { audit: false, level: 'debug' },
+  // A spent token presented again within the grace: honest retries, or a thief inside the window.
+  'refresh.replayed': { audit: true, level: 'info' },
   'refresh.failed': { audit: false, level: 'debug' },
   'refresh.reused': { audit: true, level: 'warn' },
   'session.ended': { audit: true, level: 'info' },
@@ -62,7 +66,7 @@ export function createEvents(deps: { audit: AuditStore; log: Logger; metrics: Me
       const kind = EVENT_TYPES[e.type]
       deps.metrics.events.inc({ type: e.type })
       const at = deps.clock()
-      const details = e.details ?? {}
+      const details = e.meta?.via ? { ...e.details, via: e.meta.via } : (e.details ?? {})
       deps.log[kind.level]({ event: e.type, actorId: e.actorId ?? null, subjectId: e.subjectId ?? null, ip: e.meta?.ip ?? null, ...details }, e.type)
       if (!kind.audit) return
       await deps.audit.appendAuditEvent({

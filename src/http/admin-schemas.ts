@@ -4,7 +4,7 @@ import { UserSchema } from './schemas.js'
 // Query strings are strings: with coercion off (as pydantic), numbers are checked by pattern.
 const Limit = Type.String({ pattern: '^(?:[1-9]|[1-9][0-9]|1[0-9][0-9]|200)$', description: '1..200 (default 50)' })
 const Cursor = Type.String({ maxLength: 512, description: 'next_cursor of the previous page' })
-const Roles = Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { maxItems: 16 })
+const Roles = Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { minItems: 1, maxItems: 16 })
 
 /** OpenAPI decoration shared by every admin route. */
 export const adminDoc = { tags: ['admin'], security: [{ OAuth2PasswordBearer: ['admin'] }] }

@@ -8,12 +8,20 @@ export const RULES = {
   token: { name: 'token-ip', limit: 60, windowSeconds: 60 },
   register: { name: 'register-ip', limit: 30, windowSeconds: 60 },
   revoke: { name: 'revoke-ip', limit: 60, windowSeconds: 60 },
+  /** Endpoints that re-check the current password (change it, delete the account): per user, from any address. */
+  reauth: { name: 'reauth-user', limit: 10, windowSeconds: 900 },
 } satisfies Record<string, RateRule>
 
-/** A preHandler that spends one hit of `rule` for the client's address, or answers 429 + Retry-After. */
-export function limit(deps: Pick<Deps, 'limiter' | 'clock'>, rule: RateRule): preHandlerAsyncHookHandler {
+/** The client's address: the default key of a rule. */
+const byAddress = (request: FastifyRequest) => request.ip
+
+/**
+ * A preHandler that spends one hit of `rule` for `key(request)` (the client's address unless
+ * given), or answers 429 + Retry-After.
+ */
+export function limit(deps: Pick<Deps, 'limiter' | 'clock'>, rule: RateRule, key: (request: FastifyRequest) => string = byAddress): preHandlerAsyncHookHandler {
   return async function rateLimit(request: FastifyRequest) {
-    const result = await deps.limiter.consume(request.ip, rule, deps.clock())
+    const result = await deps.limiter.consume(key(request), rule, deps.clock())
     if (!result.allowed) throw tooManyRequests(result.retryAfterSeconds)
   }
 }

@@ -27,14 +27,17 @@ export async function endOwnSession(deps: EndDeps, userId: string, sessionId: st
   }
 }
 
-/** Ends every open session of a user (but `exceptId`): password change, disabling, an admin's revoke. */
+/**
+ * Ends every open session of a user (but `exceptId`): password change, disabling, an admin's
+ * revoke. Recorded when any ended, and always when `audited` (an admin's action is, even if it ended none).
+ */
 export async function endAllSessions(
   deps: EndDeps,
   userId: string,
-  e: { actorId: string | null; meta: ClientMeta; reason: string; exceptId?: string },
+  e: { actorId: string | null; meta: ClientMeta; reason: string; exceptId?: string; audited?: boolean },
 ): Promise<number> {
   const count = await deps.store.endSessionsForUser(userId, deps.clock(), e.exceptId)
-  if (count > 0) await ended(deps, { actorId: e.actorId, subjectId: userId, meta: e.meta, details: { count, reason: e.reason } })
+  if (count > 0 || e.audited) await ended(deps, { actorId: e.actorId, subjectId: userId, meta: e.meta, details: { count, reason: e.reason } })
   return count
 }
 

@@ -1,16 +1,15 @@
-import type { Deps } from '../deps.js'
+import { type Deps, retiredKeyKeepSeconds } from '../deps.js'
 
 /**
  * Deletes what no longer serves anyone: sessions ended or expired more than SESSION_RETENTION
- * ago with their refresh tokens, spent refresh tokens as old, expired one-time tokens, and
+ * ago with their refresh tokens (spent ones included), expired one-time tokens, and
  * signing keys retired long enough that no token they signed can still verify. The audit log is
  * never purged. @returns how many rows went.
  */
 export async function purgeExpired(deps: Pick<Deps, 'store' | 'clock' | 'config'>): Promise<number> {
   const now = deps.clock().getTime()
-  const { sessionRetentionSeconds, accessTokenTtlSeconds, jwtLeewaySeconds } = deps.config
-  const sessions = await deps.store.purgeSessions(new Date(now - sessionRetentionSeconds * 1000))
+  const sessions = await deps.store.purgeSessions(new Date(now - deps.config.sessionRetentionSeconds * 1000))
   const tokens = await deps.store.purgeOneTimeTokens(new Date(now))
-  const keys = await deps.store.purgeSigningKeys(new Date(now - (accessTokenTtlSeconds + jwtLeewaySeconds) * 1000))
+  const keys = await deps.store.purgeSigningKeys(new Date(now - retiredKeyKeepSeconds(deps.config) * 1000))
   return sessions + tokens + keys
 }

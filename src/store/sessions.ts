@@ -32,7 +32,7 @@ export interface NewSession {
 export interface RotateArgs {
   oldHash: string
   newHash: string
-  /** The new refresh token sealed under the old one, kept so a replay within the grace gets it back. */
+  /** The new refresh token sealed under the old one, kept (only while a grace is on) so a replay within it gets it back. */
   sealedSuccessor: string
   now: Date
   idleExpiresAt: Date
@@ -78,8 +78,8 @@ export interface SessionStore {
   /** Ends every open session of a user but `exceptId`. @returns how many ended. */
   endSessionsForUser(userId: string, now: Date, exceptId?: string): Promise<number>
   /**
-   * Retention: deletes sessions that ended or expired before `before` (with their tokens), and
-   * spent refresh tokens rotated before it. @returns how many rows went.
+   * Retention: deletes sessions that ended or expired before `before`, with their refresh tokens.
+   * Spent tokens of open sessions stay (reuse detection needs them). @returns how many sessions went.
    */
   purgeSessions(before: Date): Promise<number>
 }

@@ -62,8 +62,9 @@ interface LoadedKey {
 /** The state of a key at `now`: published but not signing yet, signing, or past signing. */
 export function keyState(row: Pick<SigningKeyRow, 'activatesAt' | 'retiresAt'>, now: Date): KeyState {
   const t = now.getTime()
+  // A key retired before it ever activated (a `--now` rotation overtook it) will never sign.
+  if (row.retiresAt !== null && (t >= row.retiresAt.getTime() || row.retiresAt.getTime() <= row.activatesAt.getTime())) return 'retired'
   if (t < row.activatesAt.getTime()) return 'next'
-  if (row.retiresAt !== null && t >= row.retiresAt.getTime()) return 'retired'
   return 'active'
 }
 

@@ -52,7 +52,7 @@ test('every security outcome lands in the audit log once, with actor, subject, a
   ])
   const res = await app.inject({ method: 'GET', url: `/admin/audit?type=login.failed`, headers: bearer(admin.access_token) })
   const [ghost, failed] = res.json().events
-  assert.deepEqual(ghost.details, { reason: 'unknown_user', username: 'ghost' })
+  assert.deepEqual(ghost.details, { reason: 'unknown_user' }, 'no name for unknown accounts: it may be a mistyped password')
   assert.equal(ghost.subject_id, null)
   assert.deepEqual(failed.details, { reason: 'wrong_password', username: 'alice' })
   assert.equal(failed.subject_id, alice.id)
@@ -92,5 +92,27 @@ test('GET /admin/audit filters by type, user and time, pages newest first withou
   const t0 = new Date('2026-11-28T12:00:00Z').getTime()
   const window = (await get(`since=${new Date(t0 + 120_000).toISOString()}&until=${new Date(t0 + 240_000).toISOString()}`)).json().events
   assert.equal(window.length, 2, 'since inclusive, until exclusive')
-  for (const q of ['since=yesterday', 'limit=500', 'cursor=zzz', 'cursor=YTA']) assert.equal((await get(q)).statusCode, 422, q)
+  for (const q of ['since=yesterday', 'since=2024-06-30T23:59:60Z', 'limit=500', 'cursor=zzz', 'cursor=YTA']) assert.equal((await get(q)).statusCode, 422, q)
+})
+
+test('replays within the grace, an admin revoke that ended nothing, and CLI-marked events are all recorded', async (t) => {
+  const { app, deps } = await buildTestApp(t)
+  const admin = await adminLogin(app, deps)
+  const alice = await registerUser(app)
+  const tokens = await login(app)
+  const refresh = () =>
+    app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }) })
+  await refresh()
+  assert.equal((await refresh()).statusCode, 200)
+  await app.inject({ method: 'POST', url: `/admin/users/${alice.id}/sessions/revoke`, headers: bearer(admin.access_token) })
+  await app.inject({ method: 'POST', url: `/admin/users/${alice.id}/sessions/revoke`, headers: bearer(admin.access_token) })
+  const types = await auditTypes(app, admin.access_token, `&user_id=${alice.id}`)
+  assert.deepEqual(types, ['user.registered', 'login.succeeded', 'refresh.replayed', 'session.ended', 'session.ended'])
+  const revokes = (await app.inject({ method: 'GET', url: `/admin/audit?type=session.ended`, headers: bearer(admin.access_token) })).json().events
+  assert.deepEqual(
+    revokes.map((e: { details: { count: number } }) => e.details.count),
+    [0, 1],
+  )
+  const roles = await app.inject({ method: 'PATCH', url: `/admin/users/${alice.id}`, headers: bearer(admin.access_token), payload: { roles: [] } })
+  assert.equal(roles.statusCode, 422, 'every user keeps at least one role')
 })

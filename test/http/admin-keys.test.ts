@@ -40,7 +40,7 @@ test('rotation: the next key is published at once, signs after KEY_PUBLISH_LEAD,
     ],
   )
 
-  clock.advance(30 * 60 + 5) // every token the old key signed has now expired (30 min + 5 s leeway)
+  clock.advance(30 * 60 + 15) // every token the old key signed has expired (30 min + 5 s leeway + 10 s for instances to reload)
   assert.deepEqual(await jwks(), [next.kid], 'the retired key leaves the JWKS')
   assert.equal((await me(app, after.access_token)).statusCode, 401, 'expired anyway')
   assert.ok((await auditTypes(app, (await login(app, 'root', 'an administrator passphrase')).access_token)).includes('key.rotated'))

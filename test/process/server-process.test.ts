@@ -149,6 +149,12 @@ test('two servers and the CLI on one database: a key rotated by the CLI is publi
   })
   assert.equal(rotate.status, 0, rotate.stderr)
   const newKid = /new key (\S+)/.exec(rotate.stdout)![1]!
+  const b = await start(dir, env)
+  t.after(() => b.proc.kill('SIGKILL'))
+  const tokenB = await loginOn(b.base)
+  assert.equal(kid(tokenB), newKid, 'B signs with the new key')
+  assert.equal(await meOn(a.base, tokenB), 200, 'A accepts a kid it had not loaded (reload on unknown kid)')
+  assert.equal(await meOn(b.base, tokenA), 200, 'B accepts the retired key until its tokens expire')
   await new Promise((r) => setTimeout(r, 1100))
   const jwks = (await (await fetch(`${a.base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }
   assert.deepEqual(
@@ -157,12 +163,6 @@ test('two servers and the CLI on one database: a key rotated by the CLI is publi
     'A publishes the key the CLI made',
   )
 
-  const b = await start(dir, env)
-  t.after(() => b.proc.kill('SIGKILL'))
-  const tokenB = await loginOn(b.base)
-  assert.equal(kid(tokenB), newKid, 'B signs with the new key')
-  assert.equal(await meOn(a.base, tokenB), 200, 'A accepts a kid it had not loaded (reload on unknown kid)')
-  assert.equal(await meOn(b.base, tokenA), 200, 'B accepts the retired key until its tokens expire')
   assert.equal((await fetch(`${b.base}/logout`, { method: 'POST', headers: { authorization: `Bearer ${tokenA}` } })).status, 204)
   await new Promise((r) => setTimeout(r, 5))
   assert.equal(await meOn(a.base, tokenA), 401, 'a logout on B is refused on A')

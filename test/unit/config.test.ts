@@ -109,5 +109,6 @@ test('refused: idle lifetime shorter than an access token, a rotation faster tha
   assert.match(problems({ ROLE_SCOPES: 'admin=user admin' }).join(), /must define the user role/)
   assert.match(problems({ ROLE_SCOPES: 'user=user;Bad Role=x' }).join(), /ROLE_SCOPES: "Bad Role=x"/)
   assert.match(problems({ REFRESH_REUSE_GRACE: '-1s' }).join(), /REFRESH_REUSE_GRACE/)
+  assert.match(problems({ REFRESH_REUSE_GRACE: '30d' }).join(), /REFRESH_REUSE_GRACE: at most 60s/, 'a long grace is reuse detection switched off')
   assert.deepEqual(problems({ SESSION_IDLE_TTL: '30m', ACCESS_TOKEN_TTL: '30m' }), [], 'equal is fine')
 })

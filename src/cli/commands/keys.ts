@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { createKeyRing, KEY_RELOAD_MS } from '../../deps.js'
 import { CLI_META } from '../../events/events.js'
-import type { KeyInfo } from '../../tokens/keys.js'
+import { type KeyInfo, keyState } from '../../tokens/keys.js'
 import { RotationUnsupportedError, rotateSigningKey } from '../../tokens/rotation.js'
 import { CommandFailed, type Env, printTable, withBase } from '../context.js'
 
@@ -16,9 +16,9 @@ export function registerKeysCommands(program: Command, env: Env, out: (line: str
     .option('--json', 'one JSON array')
     .action(async (opts: { json?: boolean }) => {
       await withBase(env, async (base) => {
-        const ring = await createKeyRing({ ...base.config }, base.store, base.clock, base.log)
-        const list = ring.list(base.clock()).filter((k) => base.config.jwtAlg === 'HS256' || k.alg === base.config.jwtAlg)
-        ring.close()
+        // Straight from the store: listing neither generates a key nor imports any private key.
+        const now = base.clock()
+        const list: KeyInfo[] = (await base.store.listSigningKeys()).map((r) => ({ ...r, state: keyState(r, now) }))
         if (opts.json) return out(JSON.stringify(list.map(view)))
         printTable(
           [

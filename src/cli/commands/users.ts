@@ -5,7 +5,7 @@ import { normalizeUsername, usernameKey } from '../../accounts/username.js'
 import { createPasswordHasherFor, loadCommonPasswords } from '../../deps.js'
 import { CLI_META } from '../../events/events.js'
 import type { User } from '../../store/store.js'
-import { type CliBase, CommandFailed, type Env, explain, printTable, readPassword, withBase } from '../context.js'
+import { type CliBase, CommandFailed, cliConfig, type Env, explain, printTable, readPassword, UsageError, withBase } from '../context.js'
 
 const CLI = { actorId: null, meta: CLI_META }
 
@@ -28,6 +28,8 @@ export function registerUsersCommands(program: Command, env: Env, out: (line: st
     .option('--admin', 'give them the admin role too')
     .option('--password-stdin', 'read the password from standard input')
     .action(async (username: string, opts: { email?: string; admin?: boolean; passwordStdin?: boolean }) => {
+      cliConfig(env) // a bad configuration is reported before anyone types a password
+      if (!normalizeUsername(username)) throw new UsageError('username: 3 to 64 characters: letters, digits, _ . -')
       const password = await readPassword(opts.passwordStdin === true)
       await withBase(env, async (base) => {
         const metrics = base.metrics

@@ -21,8 +21,10 @@ export const passwordGrant: Grant = {
     const password = params.password!
     const name = normalizeUsername(params.username!)
     const user = name ? await deps.store.findUserForLogin(usernameKey(name)) : null
+    // The name is recorded only when it is an account's: an unknown "username" may be a password
+    // typed into the wrong field, and the audit log keeps everything for good.
     const failed = (reason: Failure, subjectId: string | null) =>
-      deps.events.record({ type: 'login.failed', subjectId, meta, details: { reason, username: name ?? null } })
+      deps.events.record({ type: 'login.failed', subjectId, meta, details: subjectId ? { reason, username: user!.username } : { reason } })
     if (!user) {
       await deps.hasher.dummyVerify(password)
       await failed('unknown_user', null)

@@ -56,7 +56,9 @@ async function rotate(deps: GrantDeps, token: string, requested: string[], meta:
       throw invalidRefreshToken()
     case 'rotated':
       if (!isLive(result.session, result.user, now)) {
-        await deps.store.endSession(result.session.id, now)
+        if (await deps.store.endSession(result.session.id, now)) {
+          await deps.events.record({ type: 'session.ended', subjectId: result.user.id, meta, details: { session_id: result.session.id, reason: 'expired' } })
+        }
         throw await failed(deps, 'session_not_live', result.user.id, meta)
       }
       return issue(deps, result.session, result.user, successor, requested, meta, false)
@@ -76,8 +78,15 @@ async function rotate(deps: GrantDeps, token: string, requested: string[], meta:
 
 async function issue(deps: GrantDeps, session: Session, user: User, refreshToken: string, requested: string[], meta: ClientMeta, replay: boolean) {
   // A session keeps at most its original scope, less what the user's roles no longer allow.
-  const scopes = grantScopes(requested, heldScopes(deps.config.roleScopes, session.scope, user.roles)) ?? []
-  await deps.events.record({ type: 'token.refreshed', actorId: user.id, subjectId: user.id, meta, details: { session_id: session.id, replay } })
+  const scopes = grantScopes(requested, heldScopes(deps.config.roleScopes, session.scope, user.roles))
+  if (!scopes) throw invalidScope(requested.join(' '))
+  await deps.events.record({
+    type: replay ? 'refresh.replayed' : 'token.refreshed',
+    actorId: user.id,
+    subjectId: user.id,
+    meta,
+    details: { session_id: session.id },
+  })
   return issueTokens(deps, user, { id: session.id, scope: scopes.join(' ') }, refreshToken)
 }
 

@@ -77,11 +77,17 @@ export function sqliteSessions(d: SqliteDb): SessionStore {
           end(session.id, t)
           return { status: 'reused', sessionId: session.id, userId: user.id } as const
         }
-        const cas = d
-          .q('UPDATE refresh_tokens SET used_at = ?, sealed_successor = ? WHERE token_hash = ? AND used_at IS NULL')
-          .run(t, a.sealedSuccessor, a.oldHash)
+        // No grace, no seal: nothing could ever open it.
+        const sealed = a.graceSeconds > 0 ? a.sealedSuccessor : null
+        const cas = d.q('UPDATE refresh_tokens SET used_at = ?, sealed_successor = ? WHERE token_hash = ? AND used_at IS NULL').run(t, sealed, a.oldHash)
         if (cas.changes !== 1) return { status: 'gone' } as const
         d.q('INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES (?, ?, ?)').run(a.newHash, session.id, t)
+        // Seals older than the grace can never be opened legitimately: drop them, so a copy of the
+        // database and an old refresh token cannot walk the chain to the current one.
+        d.q('UPDATE refresh_tokens SET sealed_successor = NULL WHERE session_id = ? AND used_at <= ? AND sealed_successor IS NOT NULL').run(
+          session.id,
+          t - a.graceSeconds * 1000,
+        )
         const idle = Math.min(a.idleExpiresAt.getTime(), session.expiresAt.getTime())
         d.q('UPDATE sessions SET last_used_at = ?, idle_expires_at = ? WHERE id = ?').run(t, idle, session.id)
         return { status: 'rotated', session, user } as const
@@ -111,11 +117,9 @@ export function sqliteSessions(d: SqliteDb): SessionStore {
     async purgeSessions(before) {
       d.invalidate()
       const t = before.getTime()
-      return d.tx(() => {
-        const sessions = d.q('DELETE FROM sessions WHERE ended_at < ? OR expires_at < ? OR idle_expires_at < ?').run(t, t, t).changes
-        const tokens = d.q('DELETE FROM refresh_tokens WHERE used_at < ?').run(t).changes
-        return sessions + tokens
-      })
+      // Spent refresh tokens of open sessions stay: they are what reuse detection recognises.
+      // Only their sealed successors go once no grace can need them (see rotateRefreshToken).
+      return d.q('DELETE FROM sessions WHERE ended_at < ? OR expires_at < ? OR idle_expires_at < ?').run(t, t, t).changes
     },
   }
 }

@@ -1,9 +1,17 @@
 import type { FastifyInstance } from 'fastify'
 import type { Static } from 'typebox'
 import type { Deps } from '../../../deps.js'
+import { invalidField } from '../../../errors.js'
 import { listAuditPage } from '../../../events/audit-log.js'
 import { AuditPage, AuditQuery, adminDoc } from '../../admin-schemas.js'
 import { errors } from '../../schemas.js'
+
+/** An RFC 3339 time the schema let through but Date cannot hold (a leap second) is still a 422, never NaN. */
+function parseTime(field: string, text: string): Date {
+  const d = new Date(text)
+  if (Number.isNaN(d.getTime())) throw invalidField(['query', field], 'Input should be a valid datetime')
+  return d
+}
 
 export function registerAdminAuditRoutes(admin: FastifyInstance, deps: Deps): void {
   admin.get<{ Querystring: Static<typeof AuditQuery> }>(
@@ -21,8 +29,8 @@ export function registerAdminAuditRoutes(admin: FastifyInstance, deps: Deps): vo
       return listAuditPage(deps, {
         userId: q.user_id,
         type: q.type,
-        since: q.since ? new Date(q.since) : undefined,
-        until: q.until ? new Date(q.until) : undefined,
+        since: q.since ? parseTime('since', q.since) : undefined,
+        until: q.until ? parseTime('until', q.until) : undefined,
         limit: q.limit ? Number(q.limit) : 50,
         cursor: q.cursor,
       })

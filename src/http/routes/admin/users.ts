@@ -103,7 +103,7 @@ export function registerAdminUserRoutes(admin: FastifyInstance, deps: Deps): voi
     },
     async function adminRevokeSessions(request, reply) {
       const user = await findUserOr404(deps, request.params.id)
-      await endAllSessions(deps, user.id, { ...actor(request), reason: 'revoked_by_admin' })
+      await endAllSessions(deps, user.id, { ...actor(request), reason: 'revoked_by_admin', audited: true })
       return reply.code(204).send()
     },
   )
