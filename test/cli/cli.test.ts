@@ -1,7 +1,7 @@
 // The CLI as users run it: a real process (the compiled bin), with its exit codes, on a database
 // file that an in-process Gatehouse serves at the same time.
 import assert from 'node:assert/strict'
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -196,4 +196,37 @@ test('cli: audit verify passes an intact chain and names the first edited, delet
   const forged = cli(['audit', 'verify'])
   assert.equal(forged.code, 1)
   assert.match(forged.err, new RegExp(`broken at event ${head.id + 1}: its content does not match its hash`))
+})
+
+// @see issue 5 review: the interactive prompt (the README's first-admin recipe) never exited.
+test('cli: on a terminal the password is asked twice without echo, and the command exits; Ctrl-C fails it', async (t) => {
+  const { dir, env, cli } = workspace(t)
+  /** Runs the CLI under a pseudo-terminal (util-linux `script`), typing `keys` after the prompts appear. */
+  const onTerminal = (args: string[], keys: string[]) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const command = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ')
+      const proc = spawn('script', ['-qefc', command, '/dev/null'], { cwd: dir, env: { PATH: process.env.PATH ?? '', TERM: 'dumb', ...env } })
+      let out = ''
+      let answered = 0
+      proc.stdout.on('data', (d: Buffer) => {
+        out += d
+        // Type the next answer each time another prompt shows.
+        const prompts = out.split(/[Pp]assword: /).length - 1
+        while (answered < prompts && answered < keys.length) proc.stdin.write(keys[answered++]!)
+      })
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000)
+      proc.on('exit', (code) => {
+        clearTimeout(timer)
+        resolve({ code, out })
+      })
+    })
+  const created = await onTerminal(['users', 'create', 'zed', '--admin'], [`${password}\r`, `${password}\r`])
+  assert.equal(created.code, 0, created.out)
+  assert.match(created.out, /created zed/)
+  assert.ok(!created.out.includes(password), 'the password is never echoed')
+  const cancelled = await onTerminal(['users', 'create', 'yan'], ['\x03'])
+  assert.equal(cancelled.code, 1, cancelled.out)
+  assert.match(cancelled.out, /cancelled/)
+  assert.match(cli(['users', 'list']).out, /zed/)
+  assert.doesNotMatch(cli(['users', 'list']).out, /yan/)
 })
