@@ -55,3 +55,45 @@ test('Swagger UI: Authorize with the password flow, then GET /users/me', async (
   mkdirSync(dir, { recursive: true })
   await page.screenshot({ path: join(dir, 'docs-users-me.png'), fullPage: false })
 })
+
+test('Swagger UI: an admin authorizes, and the admin section lists users through GET /admin/users', async (t) => {
+  const { app, deps } = await buildTestApp(t)
+  await registerUser(app, { username: 'alice', email: 'alice@example.com' })
+  const root = await registerUser(app, { username: 'root', password: PASSWORD })
+  await deps.store.updateUser(root.id, { roles: ['user', 'admin'] }, new Date())
+  const base = await app.listen({ host: '127.0.0.1', port: 0 })
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  t.after(() => browser.close())
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } })
+  await page.goto(`${base}/docs`)
+  await page
+    .getByRole('button', { name: /Authorize/ })
+    .first()
+    .click()
+  const dialog = page.locator('.modal-ux')
+  await dialog.locator('#oauth_username').fill('root')
+  await dialog.locator('#oauth_password').fill(PASSWORD)
+  const tokenResponse = page.waitForResponse((r) => r.url().endsWith('/token'))
+  await dialog.getByRole('button', { name: 'Apply given OAuth2 credentials' }).click()
+  assert.equal((await tokenResponse).status(), 200)
+  await dialog.locator('button', { hasText: 'Logout' }).waitFor()
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click()
+
+  const op = page.locator('#operations-admin-adminListUsers, [id^="operations-admin-get_admin_users"]').first()
+  await op.locator('.opblock-summary').click()
+  await op.getByRole('button', { name: 'Try it out' }).click()
+  const listResponse = page.waitForResponse((r) => r.url().includes('/admin/users'))
+  await op.getByRole('button', { name: 'Execute' }).click()
+  const res = await listResponse
+  assert.equal(res.status(), 200)
+  const body = (await res.json()) as { users: { username: string }[] }
+  assert.deepEqual(
+    body.users.map((u) => u.username),
+    ['alice', 'root'],
+  )
+  await op.locator('.live-responses-table').waitFor()
+  await op.scrollIntoViewIfNeeded()
+  const dir = join(import.meta.dirname, '..', 'bench', 'results')
+  mkdirSync(dir, { recursive: true })
+  await page.screenshot({ path: join(dir, 'docs-admin-users.png'), fullPage: false })
+})
