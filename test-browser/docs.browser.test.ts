@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { chromium } from 'playwright-core'
+import { chromium, type Page } from 'playwright-core'
 import { buildTestApp } from '../test/helpers/build-app.js'
 import { PASSWORD, registerUser } from '../test/helpers/fixtures.js'
 
@@ -21,6 +21,23 @@ const FLAGS = [
   '--disable-sync',
 ]
 
+/** Opens /docs and signs in through the Authorize dialog (the OAuth2 password flow against /token). */
+async function authorize(page: Page, url: string, username: string): Promise<void> {
+  await page.goto(url)
+  await page
+    .getByRole('button', { name: /Authorize/ })
+    .first()
+    .click()
+  const dialog = page.locator('.modal-ux')
+  await dialog.locator('#oauth_username').fill(username)
+  await dialog.locator('#oauth_password').fill(PASSWORD)
+  const tokenResponse = page.waitForResponse((r) => r.url().endsWith('/token'))
+  await dialog.getByRole('button', { name: 'Apply given OAuth2 credentials' }).click()
+  assert.equal((await tokenResponse).status(), 200)
+  await dialog.locator('button', { hasText: 'Logout' }).waitFor() // shown once Swagger UI holds a token
+  await dialog.getByRole('button', { name: 'Close', exact: true }).click()
+}
+
 test('Swagger UI: Authorize with the password flow, then GET /users/me', async (t) => {
   const { app } = await buildTestApp(t)
   await registerUser(app, { username: 'alice', email: 'alice@example.com' })
@@ -28,19 +45,7 @@ test('Swagger UI: Authorize with the password flow, then GET /users/me', async (
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
   t.after(() => browser.close())
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } })
-  await page.goto(`${base}/docs`)
-  await page
-    .getByRole('button', { name: /Authorize/ })
-    .first()
-    .click()
-  const dialog = page.locator('.modal-ux')
-  await dialog.locator('#oauth_username').fill('alice')
-  await dialog.locator('#oauth_password').fill(PASSWORD)
-  const tokenResponse = page.waitForResponse((r) => r.url().endsWith('/token'))
-  await dialog.getByRole('button', { name: 'Apply given OAuth2 credentials' }).click()
-  assert.equal((await tokenResponse).status(), 200)
-  await dialog.locator('button', { hasText: 'Logout' }).waitFor() // shown once Swagger UI holds a token
-  await dialog.getByRole('button', { name: 'Close', exact: true }).click()
+  await authorize(page, `${base}/docs`, 'alice')
 
   const op = page.locator('#operations-account-get_users_me')
   await op.locator('.opblock-summary').click()
@@ -65,19 +70,7 @@ test('Swagger UI: an admin authorizes, and the admin section lists users through
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
   t.after(() => browser.close())
   const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } })
-  await page.goto(`${base}/docs`)
-  await page
-    .getByRole('button', { name: /Authorize/ })
-    .first()
-    .click()
-  const dialog = page.locator('.modal-ux')
-  await dialog.locator('#oauth_username').fill('root')
-  await dialog.locator('#oauth_password').fill(PASSWORD)
-  const tokenResponse = page.waitForResponse((r) => r.url().endsWith('/token'))
-  await dialog.getByRole('button', { name: 'Apply given OAuth2 credentials' }).click()
-  assert.equal((await tokenResponse).status(), 200)
-  await dialog.locator('button', { hasText: 'Logout' }).waitFor()
-  await dialog.getByRole('button', { name: 'Close', exact: true }).click()
+  await authorize(page, `${base}/docs`, 'root')
 
   const op = page.locator('#operations-admin-adminListUsers, [id^="operations-admin-get_admin_users"]').first()
   await op.locator('.opblock-summary').click()

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { adminDeleteUser, adminUpdateUser, listUsersPage } from '../../accounts/admin.js'
 import { createAccount } from '../../accounts/register.js'
+import { toUserView } from '../../accounts/user-view.js'
 import { normalizeUsername, usernameKey } from '../../accounts/username.js'
 import { createPasswordHasherFor, loadCommonPasswords } from '../../deps.js'
 import { CLI_META } from '../../events/events.js'
@@ -55,19 +56,8 @@ export function registerUsersCommands(program: Command, env: Env, out: (line: st
           cursor = page.nextCursor ?? undefined
         } while (cursor)
         if (opts.json) {
-          out(
-            JSON.stringify(
-              all.map((u) => ({
-                id: u.id,
-                username: u.username,
-                email: u.email,
-                email_verified: u.emailVerified,
-                roles: u.roles,
-                disabled: u.disabled,
-                created_at: u.createdAt.toISOString(),
-              })),
-            ),
-          )
+          // The same user objects as the HTTP API's.
+          out(JSON.stringify(all.map(toUserView)))
           return
         }
         if (all.length === 0) return out('no users')
