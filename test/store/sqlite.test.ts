@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
@@ -76,4 +76,30 @@ test('sqlite: a session ended through another connection is seen at once despite
   assert.equal((await a.findSessionWithUser(s.id))?.user.disabled, true)
   await a.updateUser(user.id, { disabled: false }, new Date())
   assert.equal((await a.findSessionWithUser(s.id))?.user.disabled, false, 'own writes invalidate too')
+})
+
+// @see issue 6: the folder was created 0755 and the files 0644, so any local user could read the private signing key.
+test('sqlite: the database folder is created 0700 and the database, WAL and SHM files 0600; old loose files are tightened', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const path = join(dir, 'nested', 'g.db')
+  const store = await openStore({ kind: 'sqlite', path })
+  await store.createUser({
+    id: crypto.randomUUID(),
+    username: 'kim',
+    usernameKey: 'kim',
+    email: null,
+    emailKey: null,
+    passwordHash: 'h',
+    roles: ['user'],
+    createdAt: new Date(),
+  })
+  const mode = (p: string) => statSync(p).mode & 0o777
+  assert.equal(mode(join(dir, 'nested')), 0o700)
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) assert.equal(mode(f), 0o600, f)
+  await store.close()
+  chmodSync(path, 0o644) // as an older version left it
+  const again = await openStore({ kind: 'sqlite', path })
+  t.after(() => again.close())
+  assert.equal(mode(path), 0o600)
 })

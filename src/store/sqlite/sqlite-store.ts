@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Store } from '../store.js'
@@ -15,11 +15,22 @@ import { sqliteUsers } from './users.js'
  * WAL for concurrent readers, synchronous=FULL so a committed write survives power loss.
  * One file per noun implements its part of the Store contract over one shared connection.
  */
+/**
+ * The database holds private signing keys and password hashes: only its owner may read it. The
+ * folder is created 0700, the file 0600 before SQLite opens it (SQLite gives the -wal and -shm
+ * files the database file's mode), and files an older version left readable are tightened.
+ */
+function restrictFiles(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600))
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600)
+}
+
 /** The store's connection, for tests that check its pragmas; not part of the Store contract. */
 export const SQLITE_CONNECTION = Symbol('sqlite connection')
 
 export function openSqliteStore(path: string): Store & { [SQLITE_CONNECTION]: Database.Database } {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  if (path !== ':memory:') restrictFiles(path)
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
