@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import { parseDurationSeconds } from './lib/duration.js'
 
@@ -35,7 +36,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number]
   passwordMinLength: number
   bodyLimitBytes: number
-  trustProxy: boolean
+  /** X-Forwarded-For handling: false (ignored), or the proxies trusted (addresses, CIDRs, proxy-addr names). */
+  trustProxy: false | string[]
   argon2: Argon2Params
   /** How many password hashes may run at once (each pins one core). */
   hashConcurrency: number
@@ -49,6 +51,8 @@ export interface Config {
   keyRotationIntervalSeconds: number | null
   /** Ended and expired sessions and spent refresh tokens are deleted this long after (audit is kept). */
   sessionRetentionSeconds: number
+  /** The longest a failed-login back-off lasts (per account, NIST SP 800-63B §5.2.2). */
+  loginBackoffMaxSeconds: number
   /** Which scopes each role grants. Every user has roles; a token's scopes never exceed its user's roles'. */
   roleScopes: Readonly<Record<string, readonly string[]>>
 }
@@ -143,7 +147,8 @@ export function loadConfig(env: Env): Readonly<Config> {
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     passwordMinLength: int('PASSWORD_MIN_LENGTH', 8, 8, 1024),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
-    trustProxy: flag('TRUST_PROXY', 'off'),
+    trustProxy: parseTrustProxy(get('TRUST_PROXY') ?? 'off', problems),
+    loginBackoffMaxSeconds: duration('LOGIN_BACKOFF_MAX', '15m'),
     argon2,
     hashConcurrency: int('HASH_CONCURRENCY', availableParallelism(), 1, 256),
     refreshReuseGraceSeconds: duration('REFRESH_REUSE_GRACE', '10s', { zero: true }),
@@ -202,4 +207,30 @@ function parseRoleScopes(text: string, problems: string[]): Record<string, strin
   }
   if (!Object.hasOwn(out, 'user')) problems.push('ROLE_SCOPES: must define the user role (every new account has it)')
   return out
+}
+
+/**
+ * TRUST_PROXY: `off`, or the proxies in front of Gatehouse (addresses, CIDRs, or proxy-addr's
+ * `loopback`, `linklocal`, `uniquelocal`). X-Forwarded-For is read from the right, past trusted
+ * proxies only, so a client cannot choose its address by writing the header. Never "trust every
+ * hop", and no bare hop count: Fastify ignores one, since it cannot validate the immediate peer.
+ */
+function parseTrustProxy(text: string, problems: string[]): false | string[] {
+  if (text === 'off') return false
+  const list = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  const valid = (s: string) => {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(s)) return true
+    const [addr = '', bits, extra] = s.split('/')
+    const v = isIP(addr)
+    if (v === 0 || extra !== undefined) return false
+    return bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= (v === 4 ? 32 : 128))
+  }
+  if (list.length > 0 && list.every(valid)) return list
+  problems.push(
+    `TRUST_PROXY: must be off, or the proxies' addresses/CIDRs (or loopback, linklocal, uniquelocal), such as loopback,10.0.0.0/8 (got "${text}"; "on" trusted every hop, which let any client choose its address)`,
+  )
+  return false
 }

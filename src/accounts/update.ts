@@ -1,7 +1,8 @@
 import type { Deps } from '../deps.js'
-import { emailTaken, notFound, wrongPassword } from '../errors.js'
+import { emailTaken, notFound, tooManyRequests, wrongPassword } from '../errors.js'
 import type { ClientMeta } from '../events/events.js'
 import { endAllSessions } from '../sessions/end.js'
+import { loginRules } from '../sessions/login-throttle.js'
 import { StoreConflictError, type User } from '../store/store.js'
 import { assertPasswordAcceptable, emailFromInput } from './register.js'
 
@@ -27,30 +28,32 @@ export async function updateEmail(deps: Pick<Deps, 'store' | 'clock' | 'events'>
  * @throws 403 when it is wrong. @returns the stored hash.
  */
 export async function confirmPassword(
-  deps: Pick<Deps, 'store' | 'hasher' | 'events'>,
+  deps: Pick<Deps, 'store' | 'hasher' | 'events' | 'limiter' | 'clock' | 'config'>,
   userId: string,
   password: string,
   e: { meta: ClientMeta; purpose: 'password_change' | 'account_deletion' },
 ): Promise<string> {
+  // Per user, from any address: a stolen access token must not become unlimited password guesses.
+  const rule = loginRules(deps.config.loginBackoffMaxSeconds).reauth
+  const allowed = await deps.limiter.check(userId, rule, deps.clock())
+  if (!allowed.allowed) throw tooManyRequests(allowed.retryAfterSeconds)
   const stored = await deps.store.findPasswordHash(userId)
   if (stored === null) throw notFound()
   const { ok } = await deps.hasher.verify(stored, password)
   if (!ok) {
-    await deps.events.record({
-      type: 'login.failed',
-      actorId: userId,
-      subjectId: userId,
-      meta: e.meta,
-      details: { reason: 'wrong_current_password', during: e.purpose },
-    })
+    const failure = { actorId: userId, subjectId: userId, meta: e.meta }
+    await deps.events.record({ type: 'login.failed', ...failure, details: { reason: 'wrong_current_password', during: e.purpose } })
+    const after = await deps.limiter.fail(userId, rule, deps.clock())
+    if (!after.allowed) await deps.events.record({ type: 'login.locked', ...failure, details: { seconds: after.retryAfterSeconds, during: e.purpose } })
     throw wrongPassword()
   }
+  await deps.limiter.reset(userId, rule)
   return stored
 }
 
 /** Sets a new password and ends every other session of the user (a stolen session dies with the old password). */
 export async function changePassword(
-  deps: Pick<Deps, 'store' | 'hasher' | 'clock' | 'config' | 'commonPasswords' | 'events'>,
+  deps: Pick<Deps, 'store' | 'hasher' | 'clock' | 'config' | 'commonPasswords' | 'events' | 'limiter'>,
   user: User,
   currentSessionId: string,
   input: { current_password: string; new_password: string },

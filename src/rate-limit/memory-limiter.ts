@@ -1,32 +1,71 @@
-import type { ConsumeResult, RateLimiter, RateRule } from './limiter.js'
+import { LRUCache } from 'lru-cache'
+import { type BackoffRule, backoffSeconds, type ConsumeResult, type RateLimiter, type RateRule } from './limiter.js'
+
+type Window = { count: number; resetAt: number }
+type Failures = { failures: number; blockedUntil: number; forgetAt: number }
+
+const retryAfter = (until: number, t: number) => Math.max(1, Math.ceil((until - t) / 1000))
 
 /**
- * Per-process limiter. Windows are swept when they end, so memory stays bounded by the number of
- * keys seen in one window (capped by `maxKeys`: past it, new keys are refused, never unbounded).
+ * Per-process limiter on bounded LRU tables, one per rule (`maxKeysPerRule` each). When a table is
+ * full the least recently used key is evicted: at worst a flood of fresh keys makes the limiter
+ * forget an idle key, never refuse everyone (a table that refused new keys when full locked every
+ * new client out). Times come from the caller's `now`, so tests can move the clock.
  */
-export function createMemoryLimiter(maxKeys = 100_000): RateLimiter {
-  const windows = new Map<string, { count: number; resetAt: number }>()
-  let nextSweep = 0
+export function createMemoryLimiter(maxKeysPerRule = 100_000): RateLimiter {
+  const tables = new Map<string, LRUCache<string, Window | Failures>>()
+  const table = <T extends Window | Failures>(rule: { name: string }) => {
+    let t = tables.get(rule.name)
+    if (!t) {
+      t = new LRUCache<string, Window | Failures>({ max: maxKeysPerRule })
+      tables.set(rule.name, t)
+    }
+    return t as unknown as LRUCache<string, T>
+  }
+  const failuresOf = (key: string, rule: BackoffRule, t: number): Failures | undefined => {
+    const f = table<Failures>(rule).get(key)
+    if (f && f.forgetAt <= t) {
+      table<Failures>(rule).delete(key)
+      return undefined
+    }
+    return f
+  }
   return {
     async consume(key: string, rule: RateRule, now: Date): Promise<ConsumeResult> {
       const t = now.getTime()
-      if (t >= nextSweep) {
-        for (const [k, w] of windows) if (w.resetAt <= t) windows.delete(k)
-        nextSweep = t + 1000
-      }
-      const id = `${rule.name}\0${key}`
-      let w = windows.get(id)
+      const windows = table<Window>(rule)
+      let w = windows.get(key)
       if (!w || w.resetAt <= t) {
-        if (!w && windows.size >= maxKeys) return { allowed: false, retryAfterSeconds: 1 }
         w = { count: 0, resetAt: t + rule.windowSeconds * 1000 }
-        windows.set(id, w)
+        windows.set(key, w)
       }
       w.count++
-      if (w.count <= rule.limit) return { allowed: true }
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((w.resetAt - t) / 1000)) }
+      return w.count <= rule.limit ? { allowed: true } : { allowed: false, retryAfterSeconds: retryAfter(w.resetAt, t) }
     },
+
+    async check(key, rule, now) {
+      const t = now.getTime()
+      const f = failuresOf(key, rule, t)
+      return f && f.blockedUntil > t ? { allowed: false, retryAfterSeconds: retryAfter(f.blockedUntil, t) } : { allowed: true }
+    },
+
+    async fail(key, rule, now) {
+      const t = now.getTime()
+      const f = failuresOf(key, rule, t) ?? { failures: 0, blockedUntil: 0, forgetAt: 0 }
+      f.failures++
+      f.forgetAt = t + rule.forgetSeconds * 1000
+      const seconds = backoffSeconds(rule, f.failures)
+      if (seconds > 0) f.blockedUntil = Math.max(f.blockedUntil, t + seconds * 1000)
+      table<Failures>(rule).set(key, f)
+      return f.blockedUntil > t ? { allowed: false, retryAfterSeconds: retryAfter(f.blockedUntil, t) } : { allowed: true }
+    },
+
+    async reset(key, rule) {
+      table<Failures>(rule).delete(key)
+    },
+
     async close() {
-      windows.clear()
+      tables.clear()
     },
   }
 }
@@ -34,5 +73,8 @@ export function createMemoryLimiter(maxKeys = 100_000): RateLimiter {
 /** A limiter that allows everything: RATE_LIMIT=off (benchmarks and tests only). */
 export const noLimiter: RateLimiter = {
   consume: async () => ({ allowed: true }),
+  check: async () => ({ allowed: true }),
+  fail: async () => ({ allowed: true }),
+  reset: async () => {},
   close: async () => {},
 }

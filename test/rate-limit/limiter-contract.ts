@@ -1,34 +1,60 @@
 // One suite for every RateLimiter back end (memory now; Redis with scale-out).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { RateLimiter } from '../../src/rate-limit/limiter.js'
+import type { BackoffRule, RateLimiter } from '../../src/rate-limit/limiter.js'
 
 const T0 = new Date('2026-11-28T12:00:00Z').getTime()
 const at = (seconds: number) => new Date(T0 + seconds * 1000)
 
 export function limiterContract(name: string, open: () => Promise<RateLimiter>): void {
-  const rule = { name: `t-${Math.random().toString(36).slice(2)}`, limit: 3, windowSeconds: 60 }
+  const uniq = () => Math.random().toString(36).slice(2)
+  const withLimiter = (title: string, fn: (l: RateLimiter) => Promise<void>) =>
+    test(`${name}: ${title}`, async () => {
+      const l = await open()
+      try {
+        await fn(l)
+      } finally {
+        await l.close()
+      }
+    })
 
-  test(`${name}: allows up to the limit, then refuses with Retry-After until the window ends`, async () => {
-    const l = await open()
-    try {
-      for (let i = 0; i < 3; i++) assert.deepEqual(await l.consume('1.2.3.4', rule, at(i)), { allowed: true })
-      assert.deepEqual(await l.consume('1.2.3.4', rule, at(10)), { allowed: false, retryAfterSeconds: 50 })
-      assert.deepEqual(await l.consume('5.6.7.8', rule, at(10)), { allowed: true }, 'keys are independent')
-      assert.deepEqual(await l.consume('1.2.3.4', { ...rule, name: `${rule.name}-other` }, at(10)), { allowed: true }, 'rules are independent')
-      assert.deepEqual(await l.consume('1.2.3.4', rule, at(60)), { allowed: true }, 'a new window')
-    } finally {
-      await l.close()
-    }
+  withLimiter('fixed window: allows up to the limit, then refuses with Retry-After until the window ends', async (l) => {
+    const rule = { name: `t-${uniq()}`, limit: 3, windowSeconds: 60 }
+    for (let i = 0; i < 3; i++) assert.deepEqual(await l.consume('1.2.3.4', rule, at(i)), { allowed: true })
+    assert.deepEqual(await l.consume('1.2.3.4', rule, at(10)), { allowed: false, retryAfterSeconds: 50 })
+    assert.deepEqual(await l.consume('5.6.7.8', rule, at(10)), { allowed: true }, 'keys are independent')
+    assert.deepEqual(await l.consume('1.2.3.4', { ...rule, name: `${rule.name}-other` }, at(10)), { allowed: true }, 'rules are independent')
+    assert.deepEqual(await l.consume('1.2.3.4', rule, at(60)), { allowed: true }, 'a new window')
   })
 
-  test(`${name}: concurrent consumers never both take the last slot`, async () => {
-    const l = await open()
-    try {
-      const results = await Promise.all(Array.from({ length: 20 }, () => l.consume('9.9.9.9', rule, at(0))))
-      assert.equal(results.filter((r) => r.allowed).length, 3)
-    } finally {
-      await l.close()
-    }
+  withLimiter('fixed window: concurrent consumers never both take the last slot', async (l) => {
+    const rule = { name: `t-${uniq()}`, limit: 3, windowSeconds: 60 }
+    const results = await Promise.all(Array.from({ length: 20 }, () => l.consume('9.9.9.9', rule, at(0))))
+    assert.equal(results.filter((r) => r.allowed).length, 3)
+  })
+
+  withLimiter('back-off: free failures, then doubling blocks up to the cap; a success forgets; old failures are forgotten', async (l) => {
+    const rule: BackoffRule = { name: `b-${uniq()}`, freeFailures: 2, baseSeconds: 2, maxSeconds: 10, forgetSeconds: 3600 }
+    assert.deepEqual(await l.check('alice', rule, at(0)), { allowed: true })
+    assert.deepEqual(await l.fail('alice', rule, at(0)), { allowed: true })
+    assert.deepEqual(await l.fail('alice', rule, at(0)), { allowed: true })
+    assert.deepEqual(await l.fail('alice', rule, at(0)), { allowed: false, retryAfterSeconds: 2 }, 'third failure: 2 s')
+    assert.deepEqual(await l.check('alice', rule, at(1)), { allowed: false, retryAfterSeconds: 1 })
+    assert.deepEqual(await l.check('bob', rule, at(1)), { allowed: true }, 'keys are independent')
+    assert.deepEqual(await l.check('alice', rule, at(2)), { allowed: true })
+    assert.deepEqual(await l.fail('alice', rule, at(2)), { allowed: false, retryAfterSeconds: 4 }, 'doubled')
+    assert.deepEqual(await l.fail('alice', rule, at(6)), { allowed: false, retryAfterSeconds: 8 })
+    assert.deepEqual(await l.fail('alice', rule, at(14)), { allowed: false, retryAfterSeconds: 10 }, 'capped')
+    await l.reset('alice', rule)
+    assert.deepEqual(await l.check('alice', rule, at(15)), { allowed: true }, 'a success resets')
+    assert.deepEqual(await l.fail('alice', rule, at(15)), { allowed: true }, 'counting starts again')
+    for (let i = 0; i < 2; i++) await l.fail('carol', rule, at(0))
+    assert.deepEqual(await l.fail('carol', rule, at(3600)), { allowed: true }, 'failures an hour old are forgotten')
+  })
+
+  withLimiter('back-off: concurrent failures are all counted', async (l) => {
+    const rule: BackoffRule = { name: `b-${uniq()}`, freeFailures: 5, baseSeconds: 60, maxSeconds: 600, forgetSeconds: 3600 }
+    await Promise.all(Array.from({ length: 6 }, () => l.fail('dave', rule, at(0))))
+    assert.equal((await l.check('dave', rule, at(1))).allowed, false)
   })
 }

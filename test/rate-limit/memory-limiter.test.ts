@@ -5,13 +5,16 @@ import { limiterContract } from './limiter-contract.js'
 
 limiterContract('memory', async () => createMemoryLimiter())
 
-test('memory: past maxKeys new keys are refused rather than growing without bound', async () => {
+// @see issue 6: a full table refused every new key, locking everyone out.
+test('memory: a full table evicts the least recently used key instead of refusing new ones, per rule', async () => {
   const l = createMemoryLimiter(2)
-  const rule = { name: 'cap', limit: 5, windowSeconds: 60 }
+  const rule = { name: 'cap', limit: 1, windowSeconds: 60 }
+  const other = { name: 'other', limit: 1, windowSeconds: 60 }
   const now = new Date()
   assert.equal((await l.consume('a', rule, now)).allowed, true)
+  assert.equal((await l.consume('a', other, now)).allowed, true)
   assert.equal((await l.consume('b', rule, now)).allowed, true)
-  assert.equal((await l.consume('c', rule, now)).allowed, false)
-  assert.equal((await l.consume('a', rule, now)).allowed, true, 'known keys still counted')
-  assert.equal((await l.consume('c', rule, new Date(now.getTime() + 61_000))).allowed, true, 'expired windows are swept')
+  assert.equal((await l.consume('c', rule, now)).allowed, true, 'a new key is counted, not refused')
+  assert.equal((await l.consume('a', rule, now)).allowed, true, 'the oldest key was evicted: it starts over')
+  assert.equal((await l.consume('a', other, now)).allowed, false, "another rule's table kept its own keys")
 })

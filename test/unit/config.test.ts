@@ -111,4 +111,11 @@ test('refused: idle lifetime shorter than an access token, a rotation faster tha
   assert.match(problems({ REFRESH_REUSE_GRACE: '-1s' }).join(), /REFRESH_REUSE_GRACE/)
   assert.match(problems({ REFRESH_REUSE_GRACE: '30d' }).join(), /REFRESH_REUSE_GRACE: at most 60s/, 'a long grace is reuse detection switched off')
   assert.deepEqual(problems({ SESSION_IDLE_TTL: '30m', ACCESS_TOKEN_TTL: '30m' }), [], 'equal is fine')
+  // @see issue 6: TRUST_PROXY=on believed every X-Forwarded-For hop, so a client chose its own address per guess.
+  assert.match(problems({ TRUST_PROXY: 'on' }).join(), /TRUST_PROXY: must be off, or the proxies/)
+  assert.match(problems({ TRUST_PROXY: '2' }).join(), /TRUST_PROXY/, 'a bare hop count cannot validate the peer')
+  assert.match(problems({ TRUST_PROXY: '10.0.0.0/33' }).join(), /TRUST_PROXY/)
+  assert.deepEqual(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,2001:db8::/32' }).trustProxy, ['loopback', '10.0.0.0/8', '2001:db8::/32'])
+  assert.equal(loadConfig({}).trustProxy, false)
+  assert.equal(loadConfig({}).loginBackoffMaxSeconds, 900, 'LOGIN_BACKOFF_MAX defaults to 15 minutes')
 })

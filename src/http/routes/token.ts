@@ -21,11 +21,14 @@ export function registerTokenRoutes(app: FastifyInstance, deps: Deps): void {
         body: TokenBody,
         response: { 200: TokenResponseSchema, 400: errors.oauth, 401: errors.oauth, 422: errors.validation },
       },
+      // RFC 6749 §5.1 and §5.2: token responses, errors included, are never cached: set before
+      // anything can answer (the limiter's 429, validation's 422, the handler's errors).
+      onRequest: async function noStore(_request, reply) {
+        reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+      },
       preHandler: limit(deps, RULES.token),
     },
-    async function issueToken(request, reply) {
-      // RFC 6749 §5.1 and §5.2: token responses, errors included, are never cached.
-      reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+    async function issueToken(request) {
       const params = request.body as Readonly<Record<string, string | undefined>>
       // As FastAPI's OAuth2PasswordRequestForm: grant_type defaults to password.
       const grant = GRANTS.get(params.grant_type ?? 'password')

@@ -7,13 +7,10 @@ import type { Deps } from '../../deps.js'
 import { endOwnSession } from '../../sessions/end.js'
 import { listLiveSessions } from '../../sessions/list.js'
 import { clientMeta, currentAuth, requireUser } from '../auth.js'
-import { limit, RULES } from '../rate-limit.js'
 import { bearer, ChangePasswordBody, DeleteMeBody, errors, PatchMeBody, SessionIdParams, SessionSchema, UserSchema } from '../schemas.js'
 
 export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
   const guard = requireUser(deps)
-  // After the guard: the budget is the signed-in user's, whatever address the guesses come from.
-  const reauthLimit = limit(deps, RULES.reauth, (request) => currentAuth(request).user.id)
   const common = { tags: ['account'], security: bearer }
   const noStore = { 'cache-control': 'no-store' }
 
@@ -52,7 +49,7 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
         body: DeleteMeBody,
         response: { 204: errors.noContent, 401: errors.detail, 403: errors.detail, 422: errors.validation },
       },
-      preHandler: [guard, reauthLimit],
+      preHandler: guard,
     },
     async function deleteUsersMe(request, reply) {
       await deleteAccount(deps, currentAuth(request).user, request.body.password, clientMeta(request))
@@ -69,7 +66,7 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
         body: ChangePasswordBody,
         response: { 204: errors.noContent, 401: errors.detail, 403: errors.detail, 422: errors.validation },
       },
-      preHandler: [guard, reauthLimit],
+      preHandler: guard,
     },
     async function changeUsersMePassword(request, reply) {
       const auth = currentAuth(request)

@@ -5,7 +5,7 @@ import type { TokenResponse } from '../issue-tokens.js'
 /** The token endpoint's parameters as received (form or JSON); each grant reads its own. */
 export type GrantParams = Readonly<Record<string, string | undefined>>
 
-export type GrantDeps = Pick<Deps, 'store' | 'hasher' | 'keys' | 'tokens' | 'clock' | 'config' | 'events'>
+export type GrantDeps = Pick<Deps, 'store' | 'hasher' | 'keys' | 'tokens' | 'clock' | 'config' | 'events' | 'limiter'>
 
 /**
  * One grant type of POST /token (node-oidc-provider's shape): its name, the parameters it reads,

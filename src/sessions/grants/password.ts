@@ -5,6 +5,7 @@ import type { ClientMeta } from '../../events/events.js'
 import { newId } from '../../lib/ids.js'
 import { hashRefreshToken, newRefreshToken } from '../../tokens/refresh-token.js'
 import { issueTokens } from '../issue-tokens.js'
+import { accountKey, assertLoginAllowed, loginFailed, loginSucceeded } from '../login-throttle.js'
 import type { Grant, GrantDeps } from './grant.js'
 
 type Failure = 'unknown_user' | 'wrong_password' | 'inactive' | 'invalid_scope'
@@ -19,6 +20,9 @@ export const passwordGrant: Grant = {
   parameters: { required: ['username', 'password'], optional: ['scope'] },
   async handler(deps, params, meta) {
     const password = params.password!
+    const account = accountKey(params.username!)
+    // Before any hash: a backing-off account answers 429 whatever the password, known or not.
+    await assertLoginAllowed(deps, account, meta)
     const name = normalizeUsername(params.username!)
     const user = name ? await deps.store.findUserForLogin(usernameKey(name)) : null
     // The name is recorded only when it is an account's: an unknown "username" may be a password
@@ -28,13 +32,16 @@ export const passwordGrant: Grant = {
     if (!user) {
       await deps.hasher.dummyVerify(password)
       await failed('unknown_user', null)
+      await loginFailed(deps, account, null, meta)
       throw invalidCredentials()
     }
     const { ok, needsRehash } = await deps.hasher.verify(user.passwordHash, password)
     if (!ok) {
       await failed('wrong_password', user.id)
+      await loginFailed(deps, account, user.id, meta)
       throw invalidCredentials()
     }
+    await loginSucceeded(deps, account, meta)
     if (user.disabled) {
       await failed('inactive', user.id)
       throw inactiveUser()
