@@ -88,8 +88,14 @@ export function createKeyRing(config: Readonly<Config>, store: Store, clock: () 
   )
 }
 
-export const createPasswordHasherFor = (config: Readonly<Config>, metrics: Metrics): Promise<PasswordHasher> =>
-  createPasswordHasher(config.argon2, config.hashConcurrency, (op, s) => metrics.hashDuration.observe({ op }, s))
+/** With a store, failed logins are calibrated against its slowest legacy hash (the server); without, only hashing (the CLI). */
+export const createPasswordHasherFor = async (config: Readonly<Config>, metrics: Metrics, store: Store | null): Promise<PasswordHasher> =>
+  createPasswordHasher(
+    config.argon2,
+    config.hashConcurrency,
+    (op, s) => metrics.hashDuration.observe({ op }, s),
+    store ? [await store.findSlowestLegacyHash()] : [],
+  )
 
 export { createEvents, createMetrics, loadCommonPasswords }
 
@@ -115,7 +121,7 @@ export async function createDeps(config: Readonly<Config>, overrides: Partial<Pi
       keys,
       tokens,
       metrics,
-      hasher: await createPasswordHasherFor(config, metrics),
+      hasher: await createPasswordHasherFor(config, metrics, store),
       limiter: config.rateLimit ? createMemoryLimiter() : noLimiter,
       verifyAccessToken: createAccessTokenVerifier(keys, tokens),
       commonPasswords: loadCommonPasswords(),

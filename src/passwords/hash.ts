@@ -16,8 +16,12 @@ export interface PasswordHasher {
   hash(password: string): Promise<string>
   /** Checks a password against an argon2id or bcrypt (`$2a$`/`$2b$`/`$2y$`) hash. Never throws on bad hashes. */
   verify(storedHash: string, password: string): Promise<VerifyResult>
-  /** Costs what a failed verify costs, for logins to unknown users (no timing oracle). */
-  dummyVerify(password: string): Promise<void>
+  /**
+   * The login check, with no timing oracle: `storedHash` null (no such account) does the same
+   * hashing work as a wrong password would, and every failure, whoever's, is padded to the
+   * slowest verification seen recently (an imported bcrypt hash is slower than argon2id).
+   */
+  verifyLogin(storedHash: string | null, password: string): Promise<VerifyResult>
 }
 
 const BCRYPT = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/
@@ -31,23 +35,42 @@ export async function createPasswordHasher(
   params: Argon2Params,
   concurrency: number,
   observe: (op: HashOp, seconds: number) => void = () => {},
+  /** Stored hashes slower than argon2id (imported bcrypt): verified once now, so failed logins are padded to their cost from the start. */
+  calibrateWith: (string | null)[] = [],
 ): Promise<PasswordHasher> {
   const gate = new Semaphore(concurrency)
   // Algorithm.Argon2id (a const enum, which verbatimModuleSyntax cannot import by value).
   const options = { algorithm: 2 as Algorithm, ...params }
-  const timed = async <T>(op: HashOp, fn: () => Promise<T>): Promise<T> =>
+
+  // The slowest verification (hash work only, queueing excluded) of the last 10 to 20 minutes:
+  // what every failed login is padded to.
+  const slowest = { current: 0, previous: 0, rotatesAt: 0 }
+  const noteVerify = (ms: number) => {
+    const now = Date.now()
+    if (now >= slowest.rotatesAt) {
+      slowest.previous = slowest.current
+      slowest.current = 0
+      slowest.rotatesAt = now + 600_000
+    }
+    slowest.current = Math.max(slowest.current, ms)
+  }
+
+  /** Runs `fn` in a hashing slot. @returns its value and how long the hash work took (queueing excluded). */
+  const measured = <T>(op: HashOp, fn: () => Promise<T>): Promise<{ value: T; ms: number }> =>
     gate.run(async () => {
-      const start = process.hrtime.bigint()
-      try {
-        return await fn()
-      } finally {
-        observe(op, Number(process.hrtime.bigint() - start) / 1e9)
-      }
+      const start = performance.now()
+      const value = await fn()
+      const ms = performance.now() - start
+      if (op === 'verify') noteVerify(ms)
+      observe(op, ms / 1000)
+      return { value, ms }
     })
 
-  const hash = (password: string) => timed('hash', () => argon2Hash(password.normalize('NFKC'), options))
+  const hash = async (password: string) => (await measured('hash', () => argon2Hash(password.normalize('NFKC'), options))).value
   // A real hash with the configured parameters, so a dummy verify costs exactly a real one.
   const dummyHash = await argon2Hash(`gatehouse-dummy-${Math.random()}`, options)
+  await measured('verify', () => safe(() => argon2Verify(dummyHash, 'calibration')))
+  for (const stored of calibrateWith) if (stored && BCRYPT.test(stored)) await measured('verify', () => safe(() => bcrypt.verify('calibration', stored)))
 
   const isWeaker = (stored: string): boolean => {
     const m = ARGON2_PARAMS.exec(stored)
@@ -62,23 +85,40 @@ export async function createPasswordHasher(
     return normalized !== password && safe(() => argon2Verify(stored, password))
   }
 
+  /** Verifies and says how long the hash work took. */
+  const check = async (storedHash: string, password: string): Promise<VerifyResult & { ms: number }> => {
+    if (BCRYPT.test(storedHash)) {
+      // Legacy import (passlib writes $2b$). bcrypt only reads 72 bytes: that is how the hash was
+      // made, so verify as-is, then the caller rehashes the full password with argon2id.
+      const { value: ok, ms } = await measured('verify', () => safe(() => bcrypt.verify(password, storedHash)))
+      return { ok, needsRehash: ok, ms }
+    }
+    if (storedHash.startsWith('$argon2')) {
+      const { value: ok, ms } = await measured('verify', () => verifyArgon2(storedHash, password))
+      return { ok, needsRehash: ok && isWeaker(storedHash), ms }
+    }
+    return { ok: false, needsRehash: false, ms: 0 }
+  }
+
   return {
     hash,
     async verify(storedHash, password) {
-      if (BCRYPT.test(storedHash)) {
-        // Legacy import (passlib writes $2b$). bcrypt only reads 72 bytes: that is how the hash was
-        // made, so verify as-is, then the caller rehashes the full password with argon2id.
-        const ok = await timed('verify', () => safe(() => bcrypt.verify(password, storedHash)))
-        return { ok, needsRehash: ok }
-      }
-      if (storedHash.startsWith('$argon2')) {
-        const ok = await timed('verify', () => verifyArgon2(storedHash, password))
-        return { ok, needsRehash: ok && isWeaker(storedHash) }
-      }
-      return { ok: false, needsRehash: false }
+      const { ok, needsRehash } = await check(storedHash, password)
+      return { ok, needsRehash }
     },
-    async dummyVerify(password) {
-      await timed('verify', () => safe(() => argon2Verify(dummyHash, password.normalize('NFKC'))))
+    async verifyLogin(storedHash, password) {
+      // No account: the dummy goes through verifyArgon2 exactly as a real argon2id hash would
+      // (twice when the NFKC form differs), so the work does not depend on the account existing.
+      const result =
+        storedHash === null
+          ? { ok: false, needsRehash: false, ms: (await measured('verify', () => verifyArgon2(dummyHash, password))).ms }
+          : await check(storedHash, password)
+      if (result.ok && storedHash !== null) return { ok: true, needsRehash: result.needsRehash }
+      // Pad the failure to the slowest verification seen, measured from when the hashing began,
+      // so queueing under load does not hide (or create) a difference. A sleep, not CPU.
+      const wait = Math.max(slowest.current, slowest.previous) - result.ms
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+      return { ok: false, needsRehash: false }
     },
   }
 }

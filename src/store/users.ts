@@ -46,6 +46,8 @@ export interface UserStore {
   findUserByUsernameKey(usernameKey: string): Promise<User | null>
   /** The only way to read a password hash by name, for the password grant. */
   findUserForLogin(usernameKey: string): Promise<(User & { passwordHash: string }) | null>
+  /** The imported bcrypt hash with the highest cost, or null: what failed logins must take as long as. */
+  findSlowestLegacyHash(): Promise<string | null>
   /** The password hash of a user, for re-authentication (password change, deletion). */
   findPasswordHash(userId: string): Promise<string | null>
   /**

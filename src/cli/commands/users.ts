@@ -34,7 +34,7 @@ export function registerUsersCommands(program: Command, env: Env, out: (line: st
       const password = await readPassword(opts.passwordStdin === true)
       await withBase(env, async (base) => {
         const metrics = base.metrics
-        const deps = { ...base, hasher: await createPasswordHasherFor(base.config, metrics), commonPasswords: loadCommonPasswords() }
+        const deps = { ...base, hasher: await createPasswordHasherFor(base.config, metrics, null), commonPasswords: loadCommonPasswords() }
         const roles = opts.admin ? ['user', 'admin'] : ['user']
         const user = await createAccount(deps, { username, email: opts.email, password }, roles, { via: 'cli', ...CLI }).catch(explain)
         out(`created ${describe(user)}`)

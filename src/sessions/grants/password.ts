@@ -29,13 +29,13 @@ export const passwordGrant: Grant = {
     // typed into the wrong field, and the audit log keeps everything for good.
     const failed = (reason: Failure, subjectId: string | null) =>
       deps.events.record({ type: 'login.failed', subjectId, meta, details: subjectId ? { reason, username: user!.username } : { reason } })
+    // One call for both cases: the same hashing work, and failures padded alike (no timing oracle).
+    const { ok, needsRehash } = await deps.hasher.verifyLogin(user?.passwordHash ?? null, password)
     if (!user) {
-      await deps.hasher.dummyVerify(password)
       await failed('unknown_user', null)
       await loginFailed(deps, account, null, meta)
       throw invalidCredentials()
     }
-    const { ok, needsRehash } = await deps.hasher.verify(user.passwordHash, password)
     if (!ok) {
       await failed('wrong_password', user.id)
       await loginFailed(deps, account, user.id, meta)

@@ -48,6 +48,12 @@ export function sqliteUsers(d: SqliteDb): UserStore {
       return r ? { ...toUser(r), passwordHash: r.password_hash as string } : null
     },
 
+    async findSlowestLegacyHash() {
+      // $2b$12$...: the cost is the two digits after the second $.
+      const r = d.q("SELECT password_hash FROM users WHERE password_hash LIKE '$2%' ORDER BY substr(password_hash, 5, 2) DESC LIMIT 1").get() as Row | undefined
+      return r ? (r.password_hash as string) : null
+    },
+
     async findPasswordHash(userId) {
       const r = d.q('SELECT password_hash FROM users WHERE id = ?').get(userId) as Row | undefined
       return r ? (r.password_hash as string) : null

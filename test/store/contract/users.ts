@@ -19,6 +19,12 @@ export function userStoreContract(name: string, open: Open): void {
     assert.equal(await s.findUserForLogin('nobody'), null)
     assert.equal(await s.findPasswordHash(crypto.randomUUID()), null)
     assert.ok(!('passwordHash' in found!), 'findUserById never carries the hash')
+    assert.equal(await s.findSlowestLegacyHash(), null)
+    const b10 = `$2b$10$${'a'.repeat(53)}`
+    const b12 = `$2b$12$${'b'.repeat(53)}`
+    await s.createUser({ ...newUser('legacy10'), passwordHash: b10 })
+    await s.createUser({ ...newUser('legacy12'), passwordHash: b12 })
+    assert.equal(await s.findSlowestLegacyHash(), b12, 'the highest bcrypt cost')
   })
 
   t('username and email conflicts name their field', async (s) => {

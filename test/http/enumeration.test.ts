@@ -1,0 +1,69 @@
+// No account enumeration by body, status or timing: an unknown user, a wrong password (argon2id
+// or an imported bcrypt hash), a password whose NFKC form differs, and a disabled account with a
+// wrong password all answer alike. Statistical, as the issue asks: medians within 10%.
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import bcrypt from '@node-rs/bcrypt'
+import type { LightMyRequestResponse } from 'fastify'
+import { buildTestApp } from '../helpers/build-app.js'
+import { FORM, form, registerUser } from '../helpers/fixtures.js'
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+
+// @see issue 6: a wrong password whose NFKC form differed cost a second argon2 verification (22 ms
+// against 12 ms for an unknown user), and bcrypt accounts timed differently from the argon2 dummy.
+test('unknown user, wrong password (argon2id, bcrypt, NFKC-different) and a disabled account answer alike, in body and in time', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-enum-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const env = { DATABASE_URL: `sqlite:${join(dir, 'g.db')}` }
+  // An imported bcrypt account exists before the measured server starts (as after an import).
+  const setup = await buildTestApp(t, env)
+  await setup.deps.store.createUser({
+    id: crypto.randomUUID(),
+    username: 'legacy',
+    usernameKey: 'legacy',
+    email: null,
+    emailKey: null,
+    passwordHash: await bcrypt.hash('the legacy password', 10),
+    roles: ['user'],
+    createdAt: new Date(),
+  })
+  await registerUser(setup.app, { username: 'alice' })
+  const frozen = await registerUser(setup.app, { username: 'frozen', password: 'a frozen passphrase' })
+  await setup.deps.store.updateUser(frozen.id, { disabled: true }, new Date())
+
+  const { app } = await buildTestApp(t, env)
+  const attempt = async (username: string, password: string): Promise<{ res: LightMyRequestResponse; ms: number }> => {
+    const start = performance.now()
+    const res = await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username, password }) })
+    return { res, ms: performance.now() - start }
+  }
+  const kinds: Record<string, (i: number) => [string, string]> = {
+    unknown: (i) => [`nobody${i}`, 'not the password'],
+    'wrong password': () => ['alice', 'not the password'],
+    'wrong password, bcrypt account': () => ['legacy', 'not the password'],
+    'wrong password, disabled account': () => ['frozen', 'not the password'],
+    'NFKC-different password, known': () => ['alice', 'ｎｏｔ ｔｈｅ ｐａｓｓｗｏｒｄ'],
+    'NFKC-different password, unknown': (i) => [`nobody${i}`, 'ｎｏｔ ｔｈｅ ｐａｓｓｗｏｒｄ'],
+  }
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(kinds).map((k) => [k, []]))
+  const control = await attempt('alice', 'correct horse battery')
+  assert.equal(control.res.statusCode, 200, 'control: the right password works')
+  for (let round = 0; round < 32; round++) {
+    for (const [kind, make] of Object.entries(kinds)) {
+      const { res, ms } = await attempt(...make(round))
+      assert.equal(res.statusCode, 401, kind)
+      assert.deepEqual(res.json(), { detail: 'Invalid credentials', error: 'invalid_grant' }, kind)
+      assert.equal(res.headers['www-authenticate'], 'Bearer', kind)
+      if (round > 0) times[kind]!.push(ms) // the first round warms up
+    }
+  }
+  const medians = Object.fromEntries(Object.entries(times).map(([k, xs]) => [k, median(xs)]))
+  t.diagnostic(JSON.stringify(Object.fromEntries(Object.entries(medians).map(([k, v]) => [k, Number(v.toFixed(1))]))))
+  const values = Object.values(medians)
+  const spread = Math.max(...values) - Math.min(...values)
+  assert.ok(spread < 0.1 * Math.max(...values), `medians differ by ${spread.toFixed(1)} ms: ${JSON.stringify(medians)}`)
+})
