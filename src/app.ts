@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import type { IncomingMessage } from 'node:http'
+import { createServer, type IncomingMessage } from 'node:http'
 import formbody from '@fastify/formbody'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { scopeCatalog } from './accounts/scopes.js'
 import type { Deps } from './deps.js'
-import { frameworkErrors, registerErrorHandling } from './http/error-handler.js'
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js'
 import { registerAdminRoutes } from './http/routes/admin/index.js'
 import { registerRegisterRoutes } from './http/routes/register.js'
 import { registerOpsRoutes } from './http/routes/ops.js'
@@ -26,8 +26,18 @@ function requestId(req: IncomingMessage): string {
 
 /** Builds the Gatehouse HTTP app. Add your own routes to it, guarded with `requireUser`/`requireScope`. */
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
+  const timeoutMs = deps.config.requestTimeoutSeconds * 1000
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
+    // Deliberate limits on slow clients: the whole request (headers and body) within
+    // REQUEST_TIMEOUT, headers within 10 s, idle keep-alive connections closed after 5 s. Node checks
+    // them every second (its default, 30 s, would let a dripping client hold a socket that long).
+    serverFactory: (handler) =>
+      createServer(
+        { requestTimeout: timeoutMs, headersTimeout: Math.min(10_000, timeoutMs), keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 },
+        handler,
+      ),
+    clientErrorHandler,
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustProxy,
     genReqId: requestId,
@@ -40,6 +50,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     frameworkErrors,
   })
   app.decorateRequest('auth', null)
+  app.decorateRequest('abortSignal', null)
   // Only JSON and (from formbody) form bodies are accepted: anything else is a 415.
   app.removeContentTypeParser('text/plain')
   registerErrorHandling(app)

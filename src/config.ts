@@ -41,6 +41,12 @@ export interface Config {
   argon2: Argon2Params
   /** How many password hashes may run at once (each pins one core). */
   hashConcurrency: number
+  /** How many more may wait; past that, 503 with Retry-After (a queue with a bound). */
+  hashQueueMax: number
+  /** Password-checking requests in flight from one client address (IPv6 by /64); more get 429. */
+  hashPerAddress: number
+  /** A request (headers and body) must arrive within this; a client dripping bytes gets 408. */
+  requestTimeoutSeconds: number
   /** A rotated refresh token replayed within this gets the same successor back (0: off). */
   refreshReuseGraceSeconds: number
   /** How long verifiers may cache the JWKS (its Cache-Control max-age). */
@@ -151,6 +157,9 @@ export function loadConfig(env: Env): Readonly<Config> {
     loginBackoffMaxSeconds: duration('LOGIN_BACKOFF_MAX', '15m'),
     argon2,
     hashConcurrency: int('HASH_CONCURRENCY', availableParallelism(), 1, 256),
+    hashQueueMax: int('HASH_QUEUE_MAX', 64, 1, 100_000),
+    hashPerAddress: int('HASH_PER_ADDRESS', 4, 1, 1000),
+    requestTimeoutSeconds: duration('REQUEST_TIMEOUT', '30s'),
     refreshReuseGraceSeconds: duration('REFRESH_REUSE_GRACE', '10s', { zero: true }),
     jwksMaxAgeSeconds,
     keyPublishLeadSeconds: duration('KEY_PUBLISH_LEAD', `${jwksMaxAgeSeconds}s`, { zero: true }),

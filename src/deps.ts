@@ -95,6 +95,7 @@ export const createPasswordHasherFor = async (config: Readonly<Config>, metrics:
     config.hashConcurrency,
     (op, s) => metrics.hashDuration.observe({ op }, s),
     store ? [await store.findSlowestLegacyHash()] : [],
+    config.hashQueueMax,
   )
 
 export { createEvents, createMetrics, loadCommonPasswords }

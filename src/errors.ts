@@ -56,6 +56,8 @@ export const notFound = () => new HttpError(404, 'Not Found')
 export const cannotChangeOwnAccess = () => new HttpError(400, 'Admins cannot disable, delete or remove admin from their own account')
 export const keyRotationUnsupported = () => new HttpError(400, 'Keys cannot be rotated with JWT_ALG=HS256: change JWT_SECRET instead')
 export const methodNotAllowed = () => new HttpError(405, 'Method Not Allowed')
+export const serverBusy = () => new HttpError(503, 'Server busy; retry shortly', { headers: { 'retry-after': '1' } })
+export const clientGone = () => new HttpError(503, 'Client closed the request')
 export const tooManyRequests = (retryAfterSeconds: number) => new HttpError(429, 'Too many requests', { headers: { 'retry-after': String(retryAfterSeconds) } })
 
 /** A 422 for one field, in FastAPI's shape (`type` as pydantic names it). */

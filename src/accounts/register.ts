@@ -84,7 +84,7 @@ export async function createAccount(deps: RegisterDeps, input: RegisterInput, ro
   const key = usernameKey(username)
   // Fail fast before spending a hash; the UNIQUE index below still decides races.
   if (await deps.store.findUserForLogin(key)) throw usernameTaken()
-  const passwordHash = await deps.hasher.hash(password)
+  const passwordHash = await deps.hasher.hash(password, by.meta.signal)
   let user: User
   try {
     user = await deps.store.createUser({

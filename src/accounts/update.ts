@@ -39,7 +39,7 @@ export async function confirmPassword(
   if (!allowed.allowed) throw tooManyRequests(allowed.retryAfterSeconds)
   const stored = await deps.store.findPasswordHash(userId)
   if (stored === null) throw notFound()
-  const { ok } = await deps.hasher.verify(stored, password)
+  const { ok } = await deps.hasher.verify(stored, password, e.meta.signal)
   if (!ok) {
     const failure = { actorId: userId, subjectId: userId, meta: e.meta }
     await deps.events.record({ type: 'login.failed', ...failure, details: { reason: 'wrong_current_password', during: e.purpose } })
@@ -61,7 +61,7 @@ export async function changePassword(
 ): Promise<void> {
   const stored = await confirmPassword(deps, user.id, input.current_password, { meta, purpose: 'password_change' })
   assertPasswordAcceptable(deps, 'new_password', input.new_password, user)
-  const newHash = await deps.hasher.hash(input.new_password)
+  const newHash = await deps.hasher.hash(input.new_password, meta.signal)
   // Compare-and-swap on the old hash: of two concurrent changes, the second must re-authenticate.
   if (!(await deps.store.updatePasswordHash(user.id, stored, newHash, deps.clock()))) throw wrongPassword()
   await deps.events.record({ type: 'password.changed', actorId: user.id, subjectId: user.id, meta })

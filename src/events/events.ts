@@ -8,6 +8,8 @@ export interface ClientMeta {
   userAgent: string | null
   /** Set by the CLI only (never from a request), so the audit log can tell its changes from a client's. */
   via?: 'cli'
+  /** Aborts when the client has gone: password hashing still queued for it is dropped. */
+  signal?: AbortSignal
 }
 
 /** The CLI's own meta: no address; `via` marks its events in the audit log. */

@@ -134,5 +134,7 @@ export function currentAuth(request: FastifyRequest): AuthContext {
 /** The caller's address and user agent, for events and the session list. */
 export function clientMeta(request: FastifyRequest): ClientMeta {
   const ua = request.headers['user-agent']
-  return { ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null }
+  const meta: ClientMeta = { ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null }
+  if (request.abortSignal) meta.signal = request.abortSignal
+  return meta
 }

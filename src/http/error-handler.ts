@@ -1,5 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { HttpError, methodNotAllowed, notFound, type ValidationIssue } from '../errors.js'
+import { randomUUID } from 'node:crypto'
+import type { Socket } from 'node:net'
+import { clientGone, HttpError, methodNotAllowed, notFound, serverBusy, type ValidationIssue } from '../errors.js'
+import { AbandonedError, QueueFullError } from '../lib/semaphore.js'
 
 interface AjvIssue {
   keyword: string
@@ -45,7 +48,9 @@ function toIssue(context: string, e: AjvIssue): ValidationIssue {
  * 500 with its text hidden.
  */
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, request, reply) => {
+  app.setErrorHandler((raw: FastifyError, request, reply) => {
+    // Lower layers raise domain errors; this is where they become HTTP (a full hash queue is 503).
+    const err = fromDomain(raw)
     if (err instanceof HttpError) {
       if (err.opts.headers) reply.headers(err.opts.headers)
       return reply.code(err.status).send(err.body())
@@ -72,6 +77,34 @@ export function registerErrorHandling(app: FastifyInstance): void {
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
+function fromDomain(err: FastifyError): FastifyError | HttpError {
+  if (err instanceof QueueFullError) return serverBusy()
+  if (err instanceof AbandonedError) return clientGone()
+  return err
+}
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (a malformed request line, a
+ * header block over the limit, a body that never finishes): the contract's `{"detail"}` body and
+ * an x-request-id, like every other answer, then the connection is closed.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, text, detail] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'Request timed out']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'Request headers too large']
+        : [400, 'Bad Request', 'Malformed request']
+  const body = JSON.stringify({ detail })
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
+    )
+  }
+  socket.destroy()
+}
 
 /** Errors Fastify raises before routing (a malformed URL): the same `{"detail"}` body as the rest. */
 export function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {

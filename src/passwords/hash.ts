@@ -12,16 +12,20 @@ export interface VerifyResult {
 }
 
 export interface PasswordHasher {
-  /** argon2id of the NFKC-normalised password (NIST 800-63B §5.1.1.2), never truncated. */
-  hash(password: string): Promise<string>
+  /**
+   * argon2id of the NFKC-normalised password (NIST 800-63B §5.1.1.2), never truncated.
+   * Every method may throw QueueFullError (too many hashes waiting: answer 503) or AbandonedError
+   * (`signal` aborted while queued: the client has gone, and the hash is never computed).
+   */
+  hash(password: string, signal?: AbortSignal): Promise<string>
   /** Checks a password against an argon2id or bcrypt (`$2a$`/`$2b$`/`$2y$`) hash. Never throws on bad hashes. */
-  verify(storedHash: string, password: string): Promise<VerifyResult>
+  verify(storedHash: string, password: string, signal?: AbortSignal): Promise<VerifyResult>
   /**
    * The login check, with no timing oracle: `storedHash` null (no such account) does the same
    * hashing work as a wrong password would, and every failure, whoever's, is padded to the
    * slowest verification seen recently (an imported bcrypt hash is slower than argon2id).
    */
-  verifyLogin(storedHash: string | null, password: string): Promise<VerifyResult>
+  verifyLogin(storedHash: string | null, password: string, signal?: AbortSignal): Promise<VerifyResult>
 }
 
 const BCRYPT = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/
@@ -37,8 +41,10 @@ export async function createPasswordHasher(
   observe: (op: HashOp, seconds: number) => void = () => {},
   /** Stored hashes slower than argon2id (imported bcrypt): verified once now, so failed logins are padded to their cost from the start. */
   calibrateWith: (string | null)[] = [],
+  /** At most this many hashes wait for a slot; more are refused (QueueFullError), never queued without bound. */
+  maxQueue = Number.POSITIVE_INFINITY,
 ): Promise<PasswordHasher> {
-  const gate = new Semaphore(concurrency)
+  const gate = new Semaphore(concurrency, maxQueue)
   // Algorithm.Argon2id (a const enum, which verbatimModuleSyntax cannot import by value).
   const options = { algorithm: 2 as Algorithm, ...params }
 
@@ -56,7 +62,7 @@ export async function createPasswordHasher(
   }
 
   /** Runs `fn` in a hashing slot. @returns its value and how long the hash work took (queueing excluded). */
-  const measured = <T>(op: HashOp, fn: () => Promise<T>): Promise<{ value: T; ms: number }> =>
+  const measured = <T>(op: HashOp, fn: () => Promise<T>, signal?: AbortSignal): Promise<{ value: T; ms: number }> =>
     gate.run(async () => {
       const start = performance.now()
       const value = await fn()
@@ -64,9 +70,9 @@ export async function createPasswordHasher(
       if (op === 'verify') noteVerify(ms)
       observe(op, ms / 1000)
       return { value, ms }
-    })
+    }, signal)
 
-  const hash = async (password: string) => (await measured('hash', () => argon2Hash(password.normalize('NFKC'), options))).value
+  const hash = async (password: string, signal?: AbortSignal) => (await measured('hash', () => argon2Hash(password.normalize('NFKC'), options), signal)).value
   // A real hash with the configured parameters, so a dummy verify costs exactly a real one.
   const dummyHash = await argon2Hash(`gatehouse-dummy-${Math.random()}`, options)
   await measured('verify', () => safe(() => argon2Verify(dummyHash, 'calibration')))
@@ -86,15 +92,15 @@ export async function createPasswordHasher(
   }
 
   /** Verifies and says how long the hash work took. */
-  const check = async (storedHash: string, password: string): Promise<VerifyResult & { ms: number }> => {
+  const check = async (storedHash: string, password: string, signal?: AbortSignal): Promise<VerifyResult & { ms: number }> => {
     if (BCRYPT.test(storedHash)) {
       // Legacy import (passlib writes $2b$). bcrypt only reads 72 bytes: that is how the hash was
       // made, so verify as-is, then the caller rehashes the full password with argon2id.
-      const { value: ok, ms } = await measured('verify', () => safe(() => bcrypt.verify(password, storedHash)))
+      const { value: ok, ms } = await measured('verify', () => safe(() => bcrypt.verify(password, storedHash)), signal)
       return { ok, needsRehash: ok, ms }
     }
     if (storedHash.startsWith('$argon2')) {
-      const { value: ok, ms } = await measured('verify', () => verifyArgon2(storedHash, password))
+      const { value: ok, ms } = await measured('verify', () => verifyArgon2(storedHash, password), signal)
       return { ok, needsRehash: ok && isWeaker(storedHash), ms }
     }
     return { ok: false, needsRehash: false, ms: 0 }
@@ -102,17 +108,17 @@ export async function createPasswordHasher(
 
   return {
     hash,
-    async verify(storedHash, password) {
-      const { ok, needsRehash } = await check(storedHash, password)
+    async verify(storedHash, password, signal) {
+      const { ok, needsRehash } = await check(storedHash, password, signal)
       return { ok, needsRehash }
     },
-    async verifyLogin(storedHash, password) {
+    async verifyLogin(storedHash, password, signal) {
       // No account: the dummy goes through verifyArgon2 exactly as a real argon2id hash would
       // (twice when the NFKC form differs), so the work does not depend on the account existing.
       const result =
         storedHash === null
-          ? { ok: false, needsRehash: false, ms: (await measured('verify', () => verifyArgon2(dummyHash, password))).ms }
-          : await check(storedHash, password)
+          ? { ok: false, needsRehash: false, ms: (await measured('verify', () => verifyArgon2(dummyHash, password), signal)).ms }
+          : await check(storedHash, password, signal)
       if (result.ok && storedHash !== null) return { ok: true, needsRehash: result.needsRehash }
       // Pad the failure to the slowest verification seen, measured from when the hashing began,
       // so queueing under load does not hide (or create) a difference. A sleep, not CPU.

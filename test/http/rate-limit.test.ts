@@ -32,7 +32,7 @@ test('RATE_LIMIT=off lets every request through', async (t) => {
 test('re-checking the current password backs off per user across addresses, and every wrong guess is audited', async (t) => {
   const clock = testClock()
   const { app, deps } = await buildTestApp(t, { RATE_LIMIT: 'on' }, { clock })
-  const admin = await adminLogin(app, deps)
+  await adminLogin(app, deps)
   await registerUser(app)
   const { access_token } = await login(app)
   const guess = (i: number, current = `guess number ${i}`) =>

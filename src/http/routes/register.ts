@@ -4,6 +4,7 @@ import { registerUser } from '../../accounts/register.js'
 import { toUserView } from '../../accounts/user-view.js'
 import type { Deps } from '../../deps.js'
 import { clientMeta } from '../auth.js'
+import { passwordWork } from '../password-work.js'
 import { limit, RULES } from '../rate-limit.js'
 import { errors, RegisterBody, UserSchema } from '../schemas.js'
 
@@ -17,7 +18,7 @@ export function registerRegisterRoutes(app: FastifyInstance, deps: Deps): void {
         body: RegisterBody,
         response: { 201: UserSchema, 400: errors.detail, 403: errors.detail, 422: errors.validation },
       },
-      preHandler: limit(deps, RULES.register),
+      preHandler: [limit(deps, RULES.register), passwordWork(deps)],
     },
     async function register(request, reply) {
       const user = await registerUser(deps, request.body, clientMeta(request))

@@ -4,6 +4,7 @@ import type { Deps } from '../../deps.js'
 import { HttpError, unsupportedGrantType } from '../../errors.js'
 import { GRANTS } from '../../sessions/grants/index.js'
 import { clientMeta } from '../auth.js'
+import { passwordWork } from '../password-work.js'
 import { limit, RULES } from '../rate-limit.js'
 import { errors, TokenBody, TokenResponseSchema } from '../schemas.js'
 
@@ -26,7 +27,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: Deps): void {
       onRequest: async function noStore(_request, reply) {
         reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
       },
-      preHandler: limit(deps, RULES.token),
+      preHandler: [limit(deps, RULES.token), passwordWork(deps)],
     },
     async function issueToken(request) {
       const params = request.body as Readonly<Record<string, string | undefined>>

@@ -7,6 +7,7 @@ import type { Deps } from '../../deps.js'
 import { endOwnSession } from '../../sessions/end.js'
 import { listLiveSessions } from '../../sessions/list.js'
 import { clientMeta, currentAuth, requireUser } from '../auth.js'
+import { passwordWork } from '../password-work.js'
 import { bearer, ChangePasswordBody, DeleteMeBody, errors, PatchMeBody, SessionIdParams, SessionSchema, UserSchema } from '../schemas.js'
 
 export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
@@ -49,7 +50,7 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
         body: DeleteMeBody,
         response: { 204: errors.noContent, 401: errors.detail, 403: errors.detail, 422: errors.validation },
       },
-      preHandler: guard,
+      preHandler: [guard, passwordWork(deps)],
     },
     async function deleteUsersMe(request, reply) {
       await deleteAccount(deps, currentAuth(request).user, request.body.password, clientMeta(request))
@@ -66,7 +67,7 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
         body: ChangePasswordBody,
         response: { 204: errors.noContent, 401: errors.detail, 403: errors.detail, 422: errors.validation },
       },
-      preHandler: guard,
+      preHandler: [guard, passwordWork(deps)],
     },
     async function changeUsersMePassword(request, reply) {
       const auth = currentAuth(request)

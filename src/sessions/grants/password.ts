@@ -30,7 +30,7 @@ export const passwordGrant: Grant = {
     const failed = (reason: Failure, subjectId: string | null) =>
       deps.events.record({ type: 'login.failed', subjectId, meta, details: subjectId ? { reason, username: user!.username } : { reason } })
     // One call for both cases: the same hashing work, and failures padded alike (no timing oracle).
-    const { ok, needsRehash } = await deps.hasher.verifyLogin(user?.passwordHash ?? null, password)
+    const { ok, needsRehash } = await deps.hasher.verifyLogin(user?.passwordHash ?? null, password, meta.signal)
     if (!user) {
       await failed('unknown_user', null)
       await loginFailed(deps, account, null, meta)

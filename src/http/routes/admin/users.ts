@@ -8,6 +8,7 @@ import { endAllSessions } from '../../../sessions/end.js'
 import { listLiveSessions } from '../../../sessions/list.js'
 import { AdminCreateUserBody, AdminPatchUserBody, adminDoc, UserIdParams, UserPage, UsersQuery } from '../../admin-schemas.js'
 import { clientMeta, currentAuth } from '../../auth.js'
+import { passwordWork } from '../../password-work.js'
 import { errors, SessionSchema, UserSchema } from '../../schemas.js'
 import { Type } from 'typebox'
 
@@ -28,7 +29,10 @@ export function registerAdminUserRoutes(admin: FastifyInstance, deps: Deps): voi
 
   admin.post<{ Body: Static<typeof AdminCreateUserBody> }>(
     '/users',
-    { schema: { ...adminDoc, summary: 'Create a user', body: AdminCreateUserBody, response: { 201: UserSchema, 400: errors.detail, ...fail } } },
+    {
+      schema: { ...adminDoc, summary: 'Create a user', body: AdminCreateUserBody, response: { 201: UserSchema, 400: errors.detail, ...fail } },
+      preHandler: passwordWork(deps),
+    },
     async function adminCreateUser(request, reply) {
       const { roles, ...input } = request.body
       const user = await createAccount(deps, input, roles ?? ['user'], { via: 'admin', ...actor(request) })

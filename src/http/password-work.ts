@@ -1,0 +1,51 @@
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import { tooManyRequests } from '../errors.js'
+import { addressKey } from '../lib/client-address.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Aborts when the client goes away before its answer is sent (routes guarded by `passwordWork`). */
+    abortSignal: AbortSignal | null
+  }
+}
+
+/**
+ * For routes that hash a password: at most `perAddress` such requests in flight from one client
+ * address (IPv6 by /64), more get 429; and a signal that aborts when the client disconnects, so a
+ * hash still queued for it is dropped instead of computed for nobody.
+ */
+const hooks = new WeakMap<object, ReturnType<typeof createHook>>()
+
+/** The app's one hook (its counts are shared by every password route of the app). */
+export function passwordWork(deps: { config: { hashPerAddress: number; rateLimit: boolean } }) {
+  let hook = hooks.get(deps)
+  if (!hook) {
+    // RATE_LIMIT=off (benchmarks, tests) lifts the cap; dropping abandoned work stays.
+    hook = createHook(deps.config.rateLimit ? deps.config.hashPerAddress : Number.POSITIVE_INFINITY)
+    hooks.set(deps, hook)
+  }
+  return hook
+}
+
+function createHook(perAddress: number) {
+  const inFlight = new Map<string, number>()
+  return function passwordWorkHook(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+    // POST /token hashes only for the password grant (refreshes and others check no password).
+    const body = request.body as { grant_type?: unknown } | undefined
+    if (request.routeOptions.url === '/token' && (body?.grant_type ?? 'password') !== 'password') return done()
+    const key = addressKey(request.ip)
+    const n = inFlight.get(key) ?? 0
+    if (n >= perAddress) return done(tooManyRequests(1))
+    inFlight.set(key, n + 1)
+    const controller = new AbortController()
+    request.abortSignal = controller.signal
+    reply.raw.once('close', () => {
+      // 'close' also follows a finished answer; only an unfinished one means the client left.
+      if (!reply.raw.writableFinished) controller.abort()
+      const left = (inFlight.get(key) ?? 1) - 1
+      if (left <= 0) inFlight.delete(key)
+      else inFlight.set(key, left)
+    })
+    done()
+  }
+}
