@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { scopeCatalog } from './accounts/scopes.js'
 import type { Deps } from './deps.js'
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js'
+import { registerSecurityHeaders } from './http/security-headers.js'
 import { registerAdminRoutes } from './http/routes/admin/index.js'
 import { registerRegisterRoutes } from './http/routes/register.js'
 import { registerOpsRoutes } from './http/routes/ops.js'
@@ -57,11 +58,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
-    reply.header('x-content-type-options', 'nosniff')
-    reply.header('referrer-policy', 'no-referrer')
-    // Nothing here is meant to be framed: keeps /docs (which holds a token once authorized) out of clickjacking.
-    reply.header('x-frame-options', 'DENY')
   })
+  await registerSecurityHeaders(app, deps.config)
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL: ids and garbage paths must not become label values.
     const route = request.routeOptions.url ?? 'unmatched'

@@ -59,6 +59,8 @@ export interface Config {
   sessionRetentionSeconds: number
   /** The longest a failed-login back-off lasts (per account, NIST SP 800-63B §5.2.2). */
   loginBackoffMaxSeconds: number
+  /** Browser origins allowed to call the API (CORS); empty: CORS off. */
+  corsOrigins: readonly string[]
   /** Which scopes each role grants. Every user has roles; a token's scopes never exceed its user's roles'. */
   roleScopes: Readonly<Record<string, readonly string[]>>
 }
@@ -155,6 +157,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     trustProxy: parseTrustProxy(get('TRUST_PROXY') ?? 'off', problems),
     loginBackoffMaxSeconds: duration('LOGIN_BACKOFF_MAX', '15m'),
+    corsOrigins: parseOrigins(get('CORS_ORIGINS'), problems),
     argon2,
     hashConcurrency: int('HASH_CONCURRENCY', availableParallelism(), 1, 256),
     hashQueueMax: int('HASH_QUEUE_MAX', 64, 1, 100_000),
@@ -242,4 +245,16 @@ function parseTrustProxy(text: string, problems: string[]): false | string[] {
     `TRUST_PROXY: must be off, or the proxies' addresses/CIDRs (or loopback, linklocal, uniquelocal), such as loopback,10.0.0.0/8 (got "${text}"; "on" trusted every hop, which let any client choose its address)`,
   )
   return false
+}
+
+/** CORS_ORIGINS: exact origins (scheme, host, optional port), comma-separated. No wildcards. */
+function parseOrigins(text: string | undefined, problems: string[]): string[] {
+  if (text === undefined) return []
+  const list = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  const bad = list.filter((o) => !/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(o) && !/^https?:\/\/\[[0-9a-fA-F:]+\](:[0-9]{1,5})?$/.test(o))
+  if (bad.length > 0) problems.push(`CORS_ORIGINS: each must be an origin such as https://app.example.com (got ${bad.map((b) => `"${b}"`).join(', ')})`)
+  return list
 }

@@ -118,4 +118,7 @@ test('refused: idle lifetime shorter than an access token, a rotation faster tha
   assert.deepEqual(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,2001:db8::/32' }).trustProxy, ['loopback', '10.0.0.0/8', '2001:db8::/32'])
   assert.equal(loadConfig({}).trustProxy, false)
   assert.equal(loadConfig({}).loginBackoffMaxSeconds, 900, 'LOGIN_BACKOFF_MAX defaults to 15 minutes')
+  assert.deepEqual(loadConfig({}).corsOrigins, [])
+  assert.match(problems({ CORS_ORIGINS: '*' }).join(), /CORS_ORIGINS: each must be an origin/)
+  assert.match(problems({ CORS_ORIGINS: 'https://ok.example, https://x.example/path' }).join(), /"https:\/\/x.example\/path"/)
 })
