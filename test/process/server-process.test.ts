@@ -167,3 +167,66 @@ test('two servers and the CLI on one database: a key rotated by the CLI is publi
   await new Promise((r) => setTimeout(r, 5))
   assert.equal(await meOn(a.base, tokenA), 401, 'a logout on B is refused on A')
 })
+
+// @see issue 6: a 2xx means stored durably, under load too.
+test('SIGKILL in the middle of a burst of registrations and refreshes: every acknowledged one survives the restart', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-proc-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  // A refresh in flight at the kill may have committed without its answer arriving: the client's
+  // last acknowledged token is then one rotation behind, which the grace (widest here) covers.
+  const env = { PORT: '0', DATABASE_URL: 'sqlite:./g.db', RATE_LIMIT: 'off', REFRESH_REUSE_GRACE: '60s' }
+  const first = await start(dir, env)
+  const post = (base: string, path: string, body: URLSearchParams | object) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      ...(body instanceof URLSearchParams ? { body } : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    })
+  assert.equal((await post(first.base, '/register', { username: 'burst', password: 'a fine passphrase' })).status, 201)
+  const sessions = await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      const res = await post(first.base, '/token', new URLSearchParams({ username: 'burst', password: 'a fine passphrase' }))
+      return ((await res.json()) as { refresh_token: string }).refresh_token
+    }),
+  )
+  const registered: string[] = []
+  const refreshed: string[] = []
+  const inFlight: Promise<unknown>[] = []
+  for (let i = 0; i < 40; i++) {
+    const name = `burst${i}`
+    inFlight.push(
+      post(first.base, '/register', { username: name, password: 'a fine passphrase' })
+        .then((r) => r.status === 201 && registered.push(name))
+        .catch(() => {}),
+    )
+  }
+  for (const token of sessions) {
+    // Each session refreshes in a chain: only the newest acknowledged token must work afterwards.
+    inFlight.push(
+      (async () => {
+        let current = token
+        for (let i = 0; i < 20; i++) {
+          const r = await post(first.base, '/token', new URLSearchParams({ grant_type: 'refresh_token', refresh_token: current }))
+          if (r.status !== 200) return
+          current = ((await r.json()) as { refresh_token: string }).refresh_token
+          refreshed[sessions.indexOf(token)] = current
+        }
+      })().catch(() => {}),
+    )
+  }
+  await new Promise((r) => setTimeout(r, 120))
+  first.proc.kill('SIGKILL')
+  await Promise.all(inFlight)
+  assert.ok(registered.length > 0 && refreshed.filter(Boolean).length > 0, `the kill came after some acknowledgements (${registered.length} registrations)`)
+
+  const second = await start(dir, env)
+  t.after(() => second.proc.kill('SIGKILL'))
+  for (const name of registered) {
+    const res = await post(second.base, '/token', new URLSearchParams({ username: name, password: 'a fine passphrase' }))
+    assert.equal(res.status, 200, `acknowledged registration ${name} logs in`)
+  }
+  for (const token of refreshed.filter(Boolean)) {
+    const res = await post(second.base, '/token', new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }))
+    assert.equal(res.status, 200, 'the last acknowledged refresh token works')
+  }
+  t.diagnostic(`${registered.length} registrations and ${refreshed.filter(Boolean).length} refresh chains acknowledged before the kill`)
+})
