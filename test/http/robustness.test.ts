@@ -140,3 +140,19 @@ test('a sweep of bad bodies over every endpoint never yields a 5xx', async (t) =
   // The account is still there and usable: nothing above changed it.
   await login(app)
 })
+
+// @see issue 6: a body carrying a __proto__ key got "Body is not valid JSON", which is false.
+test('a __proto__ or constructor.prototype key is refused as prototype poisoning; broken JSON says it is broken', async (t) => {
+  const { app } = await buildTestApp(t)
+  const post = (payload: string) => app.inject({ method: 'POST', url: '/register', headers: { 'content-type': 'application/json' }, payload })
+  for (const payload of ['{"__proto__": {"admin": true}, "username": "mallory", "password": "x"}', '{"constructor": {"prototype": {"admin": true}}}']) {
+    const res = await post(payload)
+    assert.equal(res.statusCode, 400)
+    assert.deepEqual(res.json(), { detail: 'Body refused: a "__proto__" or "constructor.prototype" key is not accepted (prototype poisoning)' })
+  }
+  const broken = await post('{"username": ')
+  assert.deepEqual([broken.statusCode, broken.json()], [400, { detail: 'Body is not valid JSON but content-type is application/json' }])
+  const control = await post(JSON.stringify({ username: 'honest', password: 'an honest passphrase' }))
+  assert.equal(control.statusCode, 201, 'control: a normal body is accepted')
+  assert.equal(({} as Record<string, unknown>).admin, undefined, 'nothing reached Object.prototype')
+})
