@@ -66,10 +66,20 @@ export function registerErrorHandling(app: FastifyInstance): void {
     request.log.error({ err, reqId: request.id }, 'unhandled error')
     return reply.code(500).send({ detail: 'Internal Server Error' })
   })
+  // FastAPI answers a known path with the wrong method 405 + Allow; so do we, for static paths.
+  // The methods of each static path are collected as routes are added: the raw request path is
+  // never handed to the router as a pattern (it read "/*x" as a misplaced wildcard and threw: a 500).
+  const staticRoutes = new Map<string, Set<string>>()
+  app.addHook('onRoute', (route) => {
+    if (/[:*]/.test(route.url)) return
+    const methods = staticRoutes.get(route.url) ?? new Set<string>()
+    for (const m of [route.method].flat()) methods.add(m)
+    staticRoutes.set(route.url, methods)
+  })
   app.setNotFoundHandler((request, reply) => {
-    // FastAPI answers a known path with the wrong method 405 + Allow; so do we (static paths).
     const path = request.url.split('?')[0]!
-    const allowed = METHODS.filter((method) => app.hasRoute({ method, url: path }))
+    const known = staticRoutes.get(path)
+    const allowed = known ? METHODS.filter((m) => known.has(m)) : []
     const e = allowed.length > 0 ? methodNotAllowed() : notFound()
     if (allowed.length > 0) reply.header('allow', allowed.join(', '))
     return reply.code(e.status).send(e.body())

@@ -156,3 +156,17 @@ test('a __proto__ or constructor.prototype key is refused as prototype poisoning
   assert.equal(control.statusCode, 201, 'control: a normal body is accepted')
   assert.equal(({} as Record<string, unknown>).admin, undefined, 'nothing reached Object.prototype')
 })
+
+// Found by the 100,000-case fuzz run: the 404/405 handler handed the raw path to the router, which
+// read "*" as a misplaced wildcard and threw.
+test('paths holding router pattern characters get 404, never a 500', async (t) => {
+  const { app } = await buildTestApp(t)
+  for (const url of ['/*~h', '/admin/users/*~h?q=1', '/users/me/sessions/*x', '/a*b', '/:id', '/token*', '/*']) {
+    for (const method of ['GET', 'POST', 'OPTIONS', 'DELETE'] as const) {
+      const res = await app.inject({ method, url })
+      assert.ok(res.statusCode === 404 || res.statusCode === 401, `${method} ${url}: ${res.statusCode}`)
+    }
+  }
+  const wrongMethod = await app.inject({ method: 'PUT', url: '/token' })
+  assert.deepEqual([wrongMethod.statusCode, wrongMethod.headers.allow], [405, 'POST'], 'control: 405 with Allow still works')
+})
