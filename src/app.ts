@@ -34,11 +34,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // Deliberate limits on slow clients: the whole request (headers and body) within
     // REQUEST_TIMEOUT, headers within 10 s, idle keep-alive connections closed after 5 s. Node checks
     // them every second (its default, 30 s, would let a dripping client hold a socket that long).
+    // And a socket with no traffic for 60 s (a client that stopped reading its answer) is closed.
     serverFactory: (handler) =>
       createServer(
         { requestTimeout: timeoutMs, headersTimeout: Math.min(10_000, timeoutMs), keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 },
         handler,
-      ),
+      ).setTimeout(60_000),
     clientErrorHandler,
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustProxy,

@@ -238,7 +238,8 @@ function parseTrustProxy(text: string, problems: string[]): false | string[] {
     const [addr = '', bits, extra] = s.split('/')
     const v = isIP(addr)
     if (v === 0 || extra !== undefined) return false
-    return bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= (v === 4 ? 32 : 128))
+    // A /0 is "trust every hop" again.
+    return bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) >= 1 && Number(bits) <= (v === 4 ? 32 : 128))
   }
   if (list.length > 0 && list.every(valid)) return list
   problems.push(

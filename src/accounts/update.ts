@@ -2,7 +2,7 @@ import type { Deps } from '../deps.js'
 import { emailTaken, notFound, tooManyRequests, wrongPassword } from '../errors.js'
 import type { ClientMeta } from '../events/events.js'
 import { endAllSessions } from '../sessions/end.js'
-import { loginRules } from '../sessions/login-throttle.js'
+import { loginRules, oneCheckAtATime } from '../sessions/login-throttle.js'
 import { StoreConflictError, type User } from '../store/store.js'
 import { assertPasswordAcceptable, emailFromInput } from './register.js'
 
@@ -28,6 +28,15 @@ export async function updateEmail(deps: Pick<Deps, 'store' | 'clock' | 'events'>
  * @throws 403 when it is wrong. @returns the stored hash.
  */
 export async function confirmPassword(
+  deps: Pick<Deps, 'store' | 'hasher' | 'events' | 'limiter' | 'clock' | 'config'>,
+  userId: string,
+  password: string,
+  e: { meta: ClientMeta; purpose: 'password_change' | 'account_deletion' },
+): Promise<string> {
+  return oneCheckAtATime(`reauth ${userId}`, () => reauthenticate(deps, userId, password, e))
+}
+
+async function reauthenticate(
   deps: Pick<Deps, 'store' | 'hasher' | 'events' | 'limiter' | 'clock' | 'config'>,
   userId: string,
   password: string,

@@ -108,7 +108,9 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
         ? [431, 'Request Header Fields Too Large', 'Request headers too large']
         : [400, 'Bad Request', 'Malformed request']
   const body = JSON.stringify({ detail })
-  if (socket.writable) {
+  // As Node's own handler: never write into a socket whose current answer has started.
+  const sending = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true
+  if (socket.writable && !sending) {
     socket.write(
       `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
     )

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
-import { tooManyRequests } from '../errors.js'
+import { finished } from 'node:stream'
+import { clientGone, tooManyRequests } from '../errors.js'
 import { addressKey } from '../lib/client-address.js'
 
 declare module 'fastify' {
@@ -33,14 +34,18 @@ function createHook(perAddress: number) {
     // POST /token hashes only for the password grant (refreshes and others check no password).
     const body = request.body as { grant_type?: unknown } | undefined
     if (request.routeOptions.url === '/token' && (body?.grant_type ?? 'password') !== 'password') return done()
-    const key = addressKey(request.ip)
+    // The client may have gone while an earlier hook (the guard) awaited: count nothing, hash nothing.
+    // (The socket, not the request: a request is destroyed as soon as its body has been read.)
+    if (reply.raw.destroyed || request.raw.socket?.destroyed) return done(clientGone())
+    const key = addressKey(request.ip ?? 'unknown')
     const n = inFlight.get(key) ?? 0
     if (n >= perAddress) return done(tooManyRequests(1))
     inFlight.set(key, n + 1)
     const controller = new AbortController()
     request.abortSignal = controller.signal
-    reply.raw.once('close', () => {
-      // 'close' also follows a finished answer; only an unfinished one means the client left.
+    // finished() calls back even for a response that has already closed, so every slot taken is given back.
+    finished(reply.raw, () => {
+      // It also calls back after a complete answer; only an unfinished one means the client left.
       if (!reply.raw.writableFinished) controller.abort()
       const left = (inFlight.get(key) ?? 1) - 1
       if (left <= 0) inFlight.delete(key)

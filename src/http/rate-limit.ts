@@ -9,6 +9,9 @@ export const RULES = {
   token: { name: 'token-ip', limit: 60, windowSeconds: 60 },
   register: { name: 'register-ip', limit: 30, windowSeconds: 60 },
   revoke: { name: 'revoke-ip', limit: 60, windowSeconds: 60 },
+  /** Changing the password or deleting the account: every request hashes, right password or not. */
+  password: { name: 'password-ip', limit: 20, windowSeconds: 60 },
+  passwordUser: { name: 'password-user', limit: 10, windowSeconds: 900 },
 } satisfies Record<string, RateRule>
 
 /** The client's address (IPv6 by its /64): the default key of a rule. */

@@ -48,9 +48,11 @@ export async function createPasswordHasher(
   // Algorithm.Argon2id (a const enum, which verbatimModuleSyntax cannot import by value).
   const options = { algorithm: 2 as Algorithm, ...params }
 
-  // The slowest verification (hash work only, queueing excluded) of the last 10 to 20 minutes:
-  // what every failed login is padded to.
-  const slowest = { current: 0, previous: 0, rotatesAt: 0 }
+  // What every failed login is padded to: the slowest verification (hash work only, queueing
+  // excluded) of the last 10 to 20 minutes, never below what start-up calibration measured (so a
+  // quiet spell does not forget an imported bcrypt hash's cost), never above twice it (so one
+  // stall does not slow every failure for 20 minutes).
+  const slowest = { current: 0, previous: 0, rotatesAt: 0, calibrated: 0 }
   const noteVerify = (ms: number) => {
     const now = Date.now()
     if (now >= slowest.rotatesAt) {
@@ -75,8 +77,10 @@ export async function createPasswordHasher(
   const hash = async (password: string, signal?: AbortSignal) => (await measured('hash', () => argon2Hash(password.normalize('NFKC'), options), signal)).value
   // A real hash with the configured parameters, so a dummy verify costs exactly a real one.
   const dummyHash = await argon2Hash(`gatehouse-dummy-${Math.random()}`, options)
-  await measured('verify', () => safe(() => argon2Verify(dummyHash, 'calibration')))
-  for (const stored of calibrateWith) if (stored && BCRYPT.test(stored)) await measured('verify', () => safe(() => bcrypt.verify('calibration', stored)))
+  const calibrations = [(await measured('verify', () => safe(() => argon2Verify(dummyHash, 'calibration')))).ms]
+  for (const stored of calibrateWith)
+    if (stored && BCRYPT.test(stored)) calibrations.push((await measured('verify', () => safe(() => bcrypt.verify('calibration', stored)))).ms)
+  slowest.calibrated = Math.max(...calibrations)
 
   const isWeaker = (stored: string): boolean => {
     const m = ARGON2_PARAMS.exec(stored)
@@ -122,7 +126,9 @@ export async function createPasswordHasher(
       if (result.ok && storedHash !== null) return { ok: true, needsRehash: result.needsRehash }
       // Pad the failure to the slowest verification seen, measured from when the hashing began,
       // so queueing under load does not hide (or create) a difference. A sleep, not CPU.
-      const wait = Math.max(slowest.current, slowest.previous) - result.ms
+      const recent = Math.max(slowest.current, slowest.previous)
+      const floor = Math.min(Math.max(recent, slowest.calibrated), 2 * slowest.calibrated)
+      const wait = floor - result.ms
       if (wait > 0) await new Promise((r) => setTimeout(r, wait))
       return { ok: false, needsRehash: false }
     },

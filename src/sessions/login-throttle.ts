@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+import { normalizeUsername, usernameKey } from '../accounts/username.js'
 import type { Deps } from '../deps.js'
 import { tooManyRequests } from '../errors.js'
 import type { ClientMeta } from '../events/events.js'
@@ -25,7 +27,12 @@ export function loginRules(maxSeconds: number): { account: BackoffRule; accountA
  * account exists (so an unknown name is throttled exactly like a known one), and so that case and
  * width variants (`ALICE`, `ａｌｉｃｅ`) share one budget.
  */
-export const accountKey = (username: string): string => username.normalize('NFKC').trim().toLowerCase()
+export function accountKey(username: string): string {
+  const name = normalizeUsername(username)
+  // A name that cannot be an account's still gets one stable, bounded key: NFKC can make a
+  // 256-character input 4,608 long, and limiter tables must not hold attacker-sized keys.
+  return name ? usernameKey(name) : `#${createHash('sha256').update(username.normalize('NFKC').trim().toLowerCase()).digest('base64url')}`
+}
 
 /**
  * Before any password is checked: 429 with Retry-After while the account, or the account from
@@ -37,6 +44,24 @@ export async function assertLoginAllowed(deps: ThrottleDeps, account: string, me
   for (const [key, rule] of keysFor(account, meta, rules)) {
     const r = await deps.limiter.check(key, rule, now)
     if (!r.allowed) throw tooManyRequests(r.retryAfterSeconds)
+  }
+}
+
+const checking = new Set<string>()
+
+/**
+ * Runs `fn` (the password check) as the account's only one in flight in this process; a
+ * concurrent attempt for the same account gets 429 at once. Without it, N guesses sent together
+ * would all pass the back-off check before any of them was counted. (Several instances need the
+ * same reservation in their shared store.)
+ */
+export async function oneCheckAtATime<T>(account: string, fn: () => Promise<T>): Promise<T> {
+  if (checking.has(account)) throw tooManyRequests(1)
+  checking.add(account)
+  try {
+    return await fn()
+  } finally {
+    checking.delete(account)
   }
 }
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { LightMyRequestResponse } from 'fastify'
+import { accountKey } from '../../src/sessions/login-throttle.js'
 import { buildTestApp, testClock } from '../helpers/build-app.js'
 import { adminLogin, auditTypes, FORM, form, PASSWORD, registerUser } from '../helpers/fixtures.js'
 
@@ -70,4 +71,23 @@ test('an unknown username is treated exactly like a known one, attempt for attem
   }
   assert.deepEqual(unknown, known)
   assert.equal((known.at(-1) as { status: number }).status, 429)
+})
+
+// @see issue 6 review: 30 concurrent wrong passwords all passed the back-off check before any was counted.
+test('guesses sent together cannot outrun the back-off: one password check per account at a time', async (t) => {
+  const { app } = await buildTestApp(t, { RATE_LIMIT: 'on' })
+  await registerUser(app)
+  const results = await Promise.all(Array.from({ length: 30 }, (_, i) => attempt(app, i % 2 ? 'alice' : 'ALICE', 'wrong guess here', `203.0.113.${i}`)))
+  const checked = results.filter((r) => r.statusCode === 401).length
+  assert.ok(checked <= 6, `${checked} of 30 concurrent guesses had their password checked`)
+  assert.ok(results.filter((r) => r.statusCode === 429).every((r) => Number(r.headers['retry-after']) >= 1))
+  assert.equal((await attempt(app, 'alice', PASSWORD, '192.0.2.1')).statusCode, 200, 'control: the owner, one at a time, gets in')
+})
+
+test('account keys stay bounded whatever the name: NFKC-expanding input cannot grow the limiter tables', () => {
+  const huge = '\uFDFA'.repeat(256) // NFKC makes each of these 18 characters
+  assert.ok(accountKey(huge).length <= 64)
+  assert.equal(accountKey('ＡＬＩＣＥ'), 'alice')
+  assert.equal(accountKey(' alice '), 'alice')
+  assert.notEqual(accountKey('no such name!'), accountKey('another bad name!'))
 })

@@ -11,4 +11,6 @@ test('per-address keys: IPv4 as is, IPv4-mapped IPv6 as IPv4, IPv6 grouped by it
   assert.equal(addressKey('::1'), '0000:0000:0000:0000::/64')
   assert.equal(addressKey('fe80::1%eth0'), 'fe80:0000:0000:0000::/64')
   assert.notEqual(addressKey('2001:db8:1:2::1'), addressKey('2001:db8:1:3::1'), 'another /64 is another key')
+  assert.equal(addressKey('203.0.113.7:5678'), '203.0.113.7', 'a forwarded port is not a new client')
+  assert.equal(addressKey('[2001:db8:1:2::1]:443'), '2001:0db8:0001:0002::/64')
 })

@@ -115,6 +115,8 @@ test('refused: idle lifetime shorter than an access token, a rotation faster tha
   assert.match(problems({ TRUST_PROXY: 'on' }).join(), /TRUST_PROXY: must be off, or the proxies/)
   assert.match(problems({ TRUST_PROXY: '2' }).join(), /TRUST_PROXY/, 'a bare hop count cannot validate the peer')
   assert.match(problems({ TRUST_PROXY: '10.0.0.0/33' }).join(), /TRUST_PROXY/)
+  assert.match(problems({ TRUST_PROXY: '0.0.0.0/0' }).join(), /TRUST_PROXY/, 'a /0 trusts everyone')
+  assert.match(problems({ TRUST_PROXY: '::/0' }).join(), /TRUST_PROXY/)
   assert.deepEqual(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,2001:db8::/32' }).trustProxy, ['loopback', '10.0.0.0/8', '2001:db8::/32'])
   assert.equal(loadConfig({}).trustProxy, false)
   assert.equal(loadConfig({}).loginBackoffMaxSeconds, 900, 'LOGIN_BACKOFF_MAX defaults to 15 minutes')

@@ -8,6 +8,7 @@ import { endOwnSession } from '../../sessions/end.js'
 import { listLiveSessions } from '../../sessions/list.js'
 import { clientMeta, currentAuth, requireUser } from '../auth.js'
 import { passwordWork } from '../password-work.js'
+import { limit, RULES } from '../rate-limit.js'
 import { bearer, ChangePasswordBody, DeleteMeBody, errors, PatchMeBody, SessionIdParams, SessionSchema, UserSchema } from '../schemas.js'
 
 export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
@@ -50,7 +51,7 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
         body: DeleteMeBody,
         response: { 204: errors.noContent, 401: errors.detail, 403: errors.detail, 422: errors.validation },
       },
-      preHandler: [guard, passwordWork(deps)],
+      preHandler: [guard, limit(deps, RULES.password), limit(deps, RULES.passwordUser, (request) => currentAuth(request).user.id), passwordWork(deps)],
     },
     async function deleteUsersMe(request, reply) {
       await deleteAccount(deps, currentAuth(request).user, request.body.password, clientMeta(request))
@@ -67,7 +68,7 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
         body: ChangePasswordBody,
         response: { 204: errors.noContent, 401: errors.detail, 403: errors.detail, 422: errors.validation },
       },
-      preHandler: [guard, passwordWork(deps)],
+      preHandler: [guard, limit(deps, RULES.password), limit(deps, RULES.passwordUser, (request) => currentAuth(request).user.id), passwordWork(deps)],
     },
     async function changeUsersMePassword(request, reply) {
       const auth = currentAuth(request)

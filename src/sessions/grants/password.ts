@@ -5,8 +5,8 @@ import type { ClientMeta } from '../../events/events.js'
 import { newId } from '../../lib/ids.js'
 import { hashRefreshToken, newRefreshToken } from '../../tokens/refresh-token.js'
 import { issueTokens } from '../issue-tokens.js'
-import { accountKey, assertLoginAllowed, loginFailed, loginSucceeded } from '../login-throttle.js'
-import type { Grant, GrantDeps } from './grant.js'
+import { accountKey, assertLoginAllowed, loginFailed, loginSucceeded, oneCheckAtATime } from '../login-throttle.js'
+import type { Grant, GrantDeps, GrantParams } from './grant.js'
 
 type Failure = 'unknown_user' | 'wrong_password' | 'inactive' | 'invalid_scope'
 
@@ -19,42 +19,48 @@ export const passwordGrant: Grant = {
   grantType: 'password',
   parameters: { required: ['username', 'password'], optional: ['scope'] },
   async handler(deps, params, meta) {
-    const password = params.password!
     const account = accountKey(params.username!)
-    // Before any hash: a backing-off account answers 429 whatever the password, known or not.
-    await assertLoginAllowed(deps, account, meta)
-    const name = normalizeUsername(params.username!)
-    const user = name ? await deps.store.findUserForLogin(usernameKey(name)) : null
-    // The name is recorded only when it is an account's: an unknown "username" may be a password
-    // typed into the wrong field, and the audit log keeps everything for good.
-    const failed = (reason: Failure, subjectId: string | null) =>
-      deps.events.record({ type: 'login.failed', subjectId, meta, details: subjectId ? { reason, username: user!.username } : { reason } })
-    // One call for both cases: the same hashing work, and failures padded alike (no timing oracle).
-    const { ok, needsRehash } = await deps.hasher.verifyLogin(user?.passwordHash ?? null, password, meta.signal)
-    if (!user) {
-      await failed('unknown_user', null)
-      await loginFailed(deps, account, null, meta)
-      throw invalidCredentials()
-    }
-    if (!ok) {
-      await failed('wrong_password', user.id)
-      await loginFailed(deps, account, user.id, meta)
-      throw invalidCredentials()
-    }
-    await loginSucceeded(deps, account, meta)
-    if (user.disabled) {
-      await failed('inactive', user.id)
-      throw inactiveUser()
-    }
-    const requested = parseScope(params.scope)
-    const scopes = requested && grantScopes(requested, scopesForRoles(deps.config.roleScopes, user.roles))
-    if (!scopes) {
-      await failed('invalid_scope', user.id)
-      throw invalidScope(params.scope ?? '')
-    }
-    if (needsRehash) await upgradeHash(deps, user, password)
-    return openSession(deps, user, scopes, meta)
+    return oneCheckAtATime(account, async () => {
+      // Before any hash: a backing-off account answers 429 whatever the password, known or not.
+      await assertLoginAllowed(deps, account, meta)
+      return checkPassword(deps, params, meta, account)
+    })
   },
+}
+
+async function checkPassword(deps: GrantDeps, params: GrantParams, meta: ClientMeta, account: string) {
+  const password = params.password!
+  const name = normalizeUsername(params.username!)
+  const user = name ? await deps.store.findUserForLogin(usernameKey(name)) : null
+  // The name is recorded only when it is an account's: an unknown "username" may be a password
+  // typed into the wrong field, and the audit log keeps everything for good.
+  const failed = (reason: Failure, subjectId: string | null) =>
+    deps.events.record({ type: 'login.failed', subjectId, meta, details: subjectId ? { reason, username: user!.username } : { reason } })
+  // One call for both cases: the same hashing work, and failures padded alike (no timing oracle).
+  const { ok, needsRehash } = await deps.hasher.verifyLogin(user?.passwordHash ?? null, password, meta.signal)
+  if (!user) {
+    await failed('unknown_user', null)
+    await loginFailed(deps, account, null, meta)
+    throw invalidCredentials()
+  }
+  if (!ok) {
+    await failed('wrong_password', user.id)
+    await loginFailed(deps, account, user.id, meta)
+    throw invalidCredentials()
+  }
+  await loginSucceeded(deps, account, meta)
+  if (user.disabled) {
+    await failed('inactive', user.id)
+    throw inactiveUser()
+  }
+  const requested = parseScope(params.scope)
+  const scopes = requested && grantScopes(requested, scopesForRoles(deps.config.roleScopes, user.roles))
+  if (!scopes) {
+    await failed('invalid_scope', user.id)
+    throw invalidScope(params.scope ?? '')
+  }
+  if (needsRehash) await upgradeHash(deps, user, password)
+  return openSession(deps, user, scopes, meta)
 }
 
 /** passlib's deprecated="auto": a legacy or weaker hash is replaced while we hold the password. */
