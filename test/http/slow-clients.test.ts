@@ -125,3 +125,22 @@ test('at most HASH_PER_ADDRESS password checks in flight from one address; other
   assert.ok(many.every((r) => r.statusCode === 401))
   assert.equal((await login(99, '203.0.113.9')).statusCode, 401, 'the slots come back')
 })
+
+test('headers dripped slowly get 408 too (headers within 10 s, or REQUEST_TIMEOUT when shorter)', async (t) => {
+  const { app } = await buildTestApp(t, { REQUEST_TIMEOUT: '2s' })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const port = (app.server.address() as { port: number }).port
+  const slow = await raw(port, 'GET / HTTP/1.1\r\nHost: x\r\n', { bytes: 'X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', everyMs: 300 })
+  assert.equal(parse(slow.text).status, 408)
+  assert.ok(slow.ms < 5000, `cut off after ${slow.ms.toFixed(0)} ms`)
+})
+
+test('an idle keep-alive connection is closed after 5 s', async (t) => {
+  const { app } = await buildTestApp(t)
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const port = (app.server.address() as { port: number }).port
+  const r = await raw(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n') // keep-alive by default in HTTP/1.1
+  assert.equal(parse(r.text).status, 200)
+  assert.match(parse(r.text).head, /keep-alive: timeout=5/)
+  assert.ok(r.ms >= 4000 && r.ms < 8000, `closed after ${r.ms.toFixed(0)} ms`)
+})
