@@ -33,7 +33,7 @@ export async function confirmPassword(
   password: string,
   e: { meta: ClientMeta; purpose: 'password_change' | 'account_deletion' },
 ): Promise<string> {
-  return oneCheckAtATime(`reauth ${userId}`, () => reauthenticate(deps, userId, password, e))
+  return oneCheckAtATime(deps, `reauth ${userId}`, () => reauthenticate(deps, userId, password, e))
 }
 
 async function reauthenticate(

@@ -55,7 +55,9 @@ const checking = new Set<string>()
  * would all pass the back-off check before any of them was counted. (Several instances need the
  * same reservation in their shared store.)
  */
-export async function oneCheckAtATime<T>(account: string, fn: () => Promise<T>): Promise<T> {
+export async function oneCheckAtATime<T>(deps: Pick<Deps, 'config'>, account: string, fn: () => Promise<T>): Promise<T> {
+  // RATE_LIMIT=off (benchmarks, tests) lifts it with the other limits.
+  if (!deps.config.rateLimit) return fn()
   if (checking.has(account)) throw tooManyRequests(1)
   checking.add(account)
   try {

@@ -20,7 +20,7 @@ export const passwordGrant: Grant = {
   parameters: { required: ['username', 'password'], optional: ['scope'] },
   async handler(deps, params, meta) {
     const account = accountKey(params.username!)
-    return oneCheckAtATime(account, async () => {
+    return oneCheckAtATime(deps, account, async () => {
       // Before any hash: a backing-off account answers 429 whatever the password, known or not.
       await assertLoginAllowed(deps, account, meta)
       return checkPassword(deps, params, meta, account)
