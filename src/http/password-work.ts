@@ -17,23 +17,28 @@ declare module 'fastify' {
  */
 const hooks = new WeakMap<object, ReturnType<typeof createHook>>()
 
-/** The app's one hook (its counts are shared by every password route of the app). */
-export function passwordWork(deps: { config: { hashPerAddress: number; rateLimit: boolean } }) {
+/**
+ * The app's one hook (its counts are shared by every password route of the app). A route whose
+ * requests only sometimes hash a password passes `when`; the others are let through uncounted.
+ */
+export function passwordWork(deps: { config: { hashPerAddress: number; rateLimit: boolean } }, when?: (request: FastifyRequest) => boolean) {
   let hook = hooks.get(deps)
   if (!hook) {
     // RATE_LIMIT=off (benchmarks, tests) lifts the cap; dropping abandoned work stays.
     hook = createHook(deps.config.rateLimit ? deps.config.hashPerAddress : Number.POSITIVE_INFINITY)
     hooks.set(deps, hook)
   }
-  return hook
+  if (!when) return hook
+  const shared = hook
+  return function passwordWorkWhen(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+    if (when(request)) shared(request, reply, done)
+    else done()
+  }
 }
 
 function createHook(perAddress: number) {
   const inFlight = new Map<string, number>()
   return function passwordWorkHook(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
-    // POST /token hashes only for the password grant (refreshes and others check no password).
-    const body = request.body as { grant_type?: unknown } | undefined
-    if (request.routeOptions.url === '/token' && (body?.grant_type ?? 'password') !== 'password') return done()
     // The client may have gone while an earlier hook (the guard) awaited: count nothing, hash nothing.
     // (The socket, not the request: a request is destroyed as soon as its body has been read.)
     if (reply.raw.destroyed || request.raw.socket?.destroyed) return done(clientGone())

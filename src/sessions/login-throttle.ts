@@ -47,7 +47,8 @@ export async function assertLoginAllowed(deps: ThrottleDeps, account: string, me
   }
 }
 
-const checking = new Set<string>()
+// Per app (its limiter), so apps in one process never share a slot.
+const checkingByApp = new WeakMap<object, Set<string>>()
 
 /**
  * Runs `fn` (the password check) as the account's only one in flight in this process; a
@@ -55,9 +56,14 @@ const checking = new Set<string>()
  * would all pass the back-off check before any of them was counted. (Several instances need the
  * same reservation in their shared store.)
  */
-export async function oneCheckAtATime<T>(deps: Pick<Deps, 'config'>, account: string, fn: () => Promise<T>): Promise<T> {
+export async function oneCheckAtATime<T>(deps: Pick<Deps, 'config' | 'limiter'>, account: string, fn: () => Promise<T>): Promise<T> {
   // RATE_LIMIT=off (benchmarks, tests) lifts it with the other limits.
   if (!deps.config.rateLimit) return fn()
+  let checking = checkingByApp.get(deps.limiter)
+  if (!checking) {
+    checking = new Set()
+    checkingByApp.set(deps.limiter, checking)
+  }
   if (checking.has(account)) throw tooManyRequests(1)
   checking.add(account)
   try {

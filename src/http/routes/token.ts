@@ -27,7 +27,11 @@ export function registerTokenRoutes(app: FastifyInstance, deps: Deps): void {
       onRequest: async function noStore(_request, reply) {
         reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
       },
-      preHandler: [limit(deps, RULES.token), passwordWork(deps)],
+      // Only the password grant hashes; refreshes and other grants check no password.
+      preHandler: [
+        limit(deps, RULES.token),
+        passwordWork(deps, (request) => ((request.body as TokenForm | undefined)?.grant_type ?? 'password') === 'password'),
+      ],
     },
     async function issueToken(request) {
       const params = request.body as Readonly<Record<string, string | undefined>>
