@@ -6,7 +6,9 @@ export type JwtAlg = 'EdDSA' | 'ES256' | 'RS256' | 'HS256'
 export const JWT_ALGS: readonly JwtAlg[] = ['EdDSA', 'ES256', 'RS256', 'HS256']
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
-export type DatabaseConfig = { kind: 'sqlite'; path: string }
+import { type DeploymentConfig, parseDeployment } from './config/deployment.js'
+
+export type { DatabaseConfig, DeploymentConfig } from './config/deployment.js'
 
 export interface Argon2Params {
   /** KiB of memory per hash (OWASP minimum for argon2id: 19456 = 19 MiB). */
@@ -15,10 +17,9 @@ export interface Argon2Params {
   parallelism: number
 }
 
-export interface Config {
+export interface Config extends DeploymentConfig {
   host: string
   port: number
-  database: DatabaseConfig
   issuer: string
   audience: string
   jwtAlg: JwtAlg
@@ -110,11 +111,7 @@ export function loadConfig(env: Env): Readonly<Config> {
 
   const host = get('HOST') ?? '127.0.0.1'
   const port = int('PORT', 8000, 0, 65535)
-  const database = parseDatabaseUrl(get('DATABASE_URL') ?? 'sqlite:./data/gatehouse.db', problems)
-  if (get('REDIS_URL') !== undefined) {
-    // Refuse rather than ignore: someone setting it expects shared limits and revocation.
-    problems.push('REDIS_URL: Redis-backed shared state is not available in this version; unset it')
-  }
+  const deployment = parseDeployment(get, int, port, problems)
   const jwtAlg = oneOf('JWT_ALG', JWT_ALGS, 'EdDSA')
   const jwtSecret = env.JWT_SECRET && env.JWT_SECRET.length > 0 ? env.JWT_SECRET : null
   if (jwtAlg === 'HS256') {
@@ -141,7 +138,7 @@ export function loadConfig(env: Env): Readonly<Config> {
   const config: Config = {
     host,
     port,
-    database,
+    ...deployment,
     issuer,
     audience,
     jwtAlg,
@@ -185,21 +182,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     problems.push('KEY_ROTATION_INTERVAL: must be longer than KEY_PUBLISH_LEAD plus ACCESS_TOKEN_TTL')
   }
   if (problems.length > 0) throw new ConfigError(problems)
-  return Object.freeze({ ...config, database: Object.freeze(database), argon2: Object.freeze(argon2), roleScopes: Object.freeze(roleScopes) })
-}
-
-function parseDatabaseUrl(url: string, problems: string[]): DatabaseConfig {
-  if (url.startsWith('sqlite:')) {
-    const path = url.slice('sqlite:'.length).replace(/^\/\//, '')
-    if (path === '') problems.push('DATABASE_URL: sqlite: needs a path, e.g. sqlite:./data/gatehouse.db or sqlite::memory:')
-    return { kind: 'sqlite', path: path || ':memory:' }
-  }
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    problems.push('DATABASE_URL: the PostgreSQL back end is not available in this version; use sqlite:<path>')
-  } else {
-    problems.push(`DATABASE_URL: must start with sqlite: (got "${url.replace(/\/\/[^@]*@/, '//***@')}")`)
-  }
-  return { kind: 'sqlite', path: ':memory:' }
+  return Object.freeze({ ...config, database: Object.freeze(deployment.database), argon2: Object.freeze(argon2), roleScopes: Object.freeze(roleScopes) })
 }
 
 const ROLE_NAME = /^[a-z][a-z0-9_-]{0,31}$/

@@ -1,10 +1,15 @@
 import type { DatabaseConfig } from '../config.js'
+import type { ChangeBus } from './changes.js'
+import { openPostgresStore } from './postgres/postgres-store.js'
 import { openSqliteStore } from './sqlite/sqlite-store.js'
 import type { Store } from './store.js'
 
-/** Opens the configured back end and applies its migrations. */
-export async function openStore(db: DatabaseConfig): Promise<Store> {
-  const store = openSqliteStore(db.path)
+/**
+ * Opens the configured back end and applies its migrations. `bus` carries cache invalidations
+ * between instances; SQLite does not need it (it sees other connections' commits itself).
+ */
+export async function openStore(db: DatabaseConfig, bus: ChangeBus | null = null): Promise<Store> {
+  const store = db.kind === 'sqlite' ? openSqliteStore(db.path) : openPostgresStore({ url: db.url, schema: db.schema, poolSize: db.poolSize, bus })
   try {
     await store.migrate()
   } catch (err) {

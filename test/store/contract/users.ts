@@ -27,6 +27,13 @@ export function userStoreContract(name: string, open: Open): void {
     assert.equal(await s.findSlowestLegacyHash(), b12, 'the highest bcrypt cost')
   })
 
+  t('concurrent registrations of one name: exactly one is stored, the others conflict on username', async (s) => {
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => s.createUser(newUser('Racer'))))
+    assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1)
+    for (const r of results) if (r.status === 'rejected') assert.deepEqual([r.reason instanceof StoreConflictError, r.reason.field], [true, 'username'])
+    assert.equal((await s.listUsers({ prefix: 'racer', limit: 10 })).length, 1)
+  })
+
   t('username and email conflicts name their field', async (s) => {
     await s.createUser(newUser('alice', 'a@x.io'))
     await assert.rejects(s.createUser(newUser('ALICE')), (e) => e instanceof StoreConflictError && e.field === 'username')

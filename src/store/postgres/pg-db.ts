@@ -1,0 +1,136 @@
+import type pg from 'pg'
+import { type Change, type ChangeBus, StoreUnavailableError } from '../changes.js'
+import { SessionCache } from '../session-cache.js'
+import type { Session, User } from '../store.js'
+
+export type Row = Record<string, unknown>
+
+export const USER_COLS = 'u.id, u.username, u.email, u.email_verified, u.roles, u.disabled, u.created_at, u.updated_at'
+export const SESSION_COLS = 's.id, s.user_id, s.scope, s.created_at, s.last_used_at, s.expires_at, s.idle_expires_at, s.ended_at, s.user_agent, s.ip'
+export const USER_COLS_PREFIXED = USER_COLS.split(', ')
+  .map((c) => `${c} AS u_${c.slice(2)}`)
+  .join(', ')
+
+export const toUser = (r: Row, p = ''): User => ({
+  id: r[`${p}id`] as string,
+  username: r[`${p}username`] as string,
+  email: (r[`${p}email`] as string | null) ?? null,
+  emailVerified: r[`${p}email_verified`] === true,
+  roles: [...(r[`${p}roles`] as string[])],
+  disabled: r[`${p}disabled`] === true,
+  createdAt: r[`${p}created_at`] as Date,
+  updatedAt: r[`${p}updated_at`] as Date,
+})
+
+export const toSession = (r: Row): Session => ({
+  id: r.id as string,
+  userId: r.user_id as string,
+  scope: r.scope as string,
+  createdAt: r.created_at as Date,
+  lastUsedAt: r.last_used_at as Date,
+  expiresAt: r.expires_at as Date,
+  idleExpiresAt: r.idle_expires_at as Date,
+  endedAt: (r.ended_at as Date | null) ?? null,
+  userAgent: (r.user_agent as string | null) ?? null,
+  ip: (r.ip as string | null) ?? null,
+})
+
+/** Something that runs SQL: the pool, or one client inside a transaction. */
+export type Queryable = { query: pg.Pool['query'] }
+
+// SQLSTATE classes that mean "the database is not there" (08: connection, 57P: shutdown, 53: resources).
+const UNAVAILABLE = /^(08|57P|53)/
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'])
+
+function unavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string }
+  if (typeof e.code === 'string' && (NETWORK.has(e.code) || UNAVAILABLE.test(e.code))) return true
+  // pg's own client-side failures carry no code.
+  return /timeout|Connection terminated|connection is closed|Cannot use a pool after calling end/i.test(e.message ?? '')
+}
+
+/**
+ * The shared pool of the PostgreSQL back end, with the guard's read cache. Writes report what
+ * they changed through `changed()`, which drops it here and tells every other instance.
+ */
+export class PgDb {
+  readonly cache: SessionCache
+
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly bus: ChangeBus | null,
+  ) {
+    // Without a bus no other writer's changes reach us: every read goes to the database.
+    this.cache = new SessionCache(bus ? () => bus.live() : () => false)
+    bus?.subscribe((c) => this.cache.apply(c))
+  }
+
+  async q(sql: string, args: unknown[] = [], on: Queryable = this.pool): Promise<Row[]> {
+    try {
+      return (await on.query(sql, args)).rows as Row[]
+    } catch (err) {
+      throw unavailable(err) ? new StoreUnavailableError('database', err) : err
+    }
+  }
+
+  async one(sql: string, args: unknown[] = [], on: Queryable = this.pool): Promise<Row | undefined> {
+    return (await this.q(sql, args, on))[0]
+  }
+
+  /**
+   * A transaction on one client; ROLLBACK on any error. `lock` takes a transaction-scoped advisory
+   * lock first. A deadlock victim (40P01: e.g. a rotation against a user deletion's cascade) is
+   * retried: PostgreSQL rolled it back whole, so running it again is safe.
+   */
+  async tx<T>(fn: (c: Queryable) => Promise<T>, lock?: number): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.txOnce(fn, lock)
+      } catch (err) {
+        if ((err as { code?: string }).code !== '40P01' || attempt >= 3) throw err
+      }
+    }
+  }
+
+  private async txOnce<T>(fn: (c: Queryable) => Promise<T>, lock?: number): Promise<T> {
+    let client: pg.PoolClient
+    try {
+      client = await this.pool.connect()
+    } catch (err) {
+      throw new StoreUnavailableError('database', err)
+    }
+    let broken = false
+    try {
+      await this.q('BEGIN', [], client)
+      if (lock !== undefined) await this.q('SELECT pg_advisory_xact_lock($1)', [lock], client)
+      const out = await fn(client)
+      await this.q('COMMIT', [], client)
+      return out
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true
+      })
+      throw err
+    } finally {
+      client.release(broken)
+    }
+  }
+
+  /** After a committed write: drop what it touched here, and tell the other instances. */
+  changed(change: Change): void {
+    this.cache.apply(change)
+    this.bus?.publish(change)
+  }
+}
+
+/** Advisory lock ids: one per critical section that must run alone across instances. */
+export const LOCKS = { migrate: 0x6761_7401, audit: 0x6761_7402, keys: 0x6761_7403 } as const
+
+/** Maps a UNIQUE violation to the field it concerns, or null for any other error. */
+export function conflictField(err: unknown): 'username' | 'email' | null {
+  const e = err as { code?: string; constraint?: string }
+  if (e.code !== '23505') return null
+  if (e.constraint === 'users_username_key_unique') return 'username'
+  if (e.constraint === 'users_email_key_unique') return 'email'
+  return null
+}

@@ -1,0 +1,73 @@
+import pg from 'pg'
+import type { ChangeBus } from '../changes.js'
+import type { Store } from '../store.js'
+import { postgresAudit } from './audit.js'
+import { postgresKeys } from './keys.js'
+import { POSTGRES_MIGRATIONS } from './migrations.js'
+import { postgresOneTimeTokens } from './one-time-tokens.js'
+import { LOCKS, PgDb } from './pg-db.js'
+import { postgresSessions } from './sessions.js'
+import { postgresUsers } from './users.js'
+
+export interface PostgresOptions {
+  url: string
+  /** The schema holding Gatehouse's tables (created when missing). */
+  schema: string
+  poolSize: number
+  /** Carries this instance's writes to the others and theirs to it; null: no read cache. */
+  bus: ChangeBus | null
+}
+
+const IDENT = /^[a-z_][a-z0-9_]{0,62}$/
+
+/**
+ * The PostgreSQL back end: a pool, the same nouns as SQLite, and timeouts everywhere, so a lost
+ * database turns into a quick StoreUnavailableError (503), never a request that hangs.
+ */
+export function openPostgresStore(o: PostgresOptions): Store & { pool: pg.Pool } {
+  if (!IDENT.test(o.schema)) throw new Error(`invalid schema name: ${o.schema}`)
+  const pool = new pg.Pool({
+    connectionString: o.url,
+    max: o.poolSize,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    // Server-side guards: no statement, and no transaction left idle, holds locks for long.
+    options: `-c search_path=${o.schema} -c statement_timeout=10000 -c idle_in_transaction_session_timeout=10000`,
+    query_timeout: 15_000,
+  })
+  // An idle client's error (the server restarted) must not crash the process; the next query
+  // gets a fresh connection or a StoreUnavailableError.
+  pool.on('error', () => {})
+  const d = new PgDb(pool, o.bus)
+  return {
+    pool,
+    ...postgresUsers(d),
+    ...postgresSessions(d),
+    ...postgresKeys(d),
+    ...postgresOneTimeTokens(d),
+    ...postgresAudit(d),
+
+    async migrate() {
+      // One transaction under an advisory lock: instances starting together apply each migration
+      // once, and a failed migration leaves nothing half-applied (PostgreSQL DDL is transactional).
+      await d.tx(async (c) => {
+        await d.q(`CREATE SCHEMA IF NOT EXISTS ${o.schema}`, [], c)
+        await d.q('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)', [], c)
+        const done = new Set((await d.q('SELECT version FROM schema_migrations', [], c)).map((r) => r.version as number))
+        for (const m of POSTGRES_MIGRATIONS) {
+          if (done.has(m.version)) continue
+          await d.q(m.sql, [], c)
+          await d.q('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())', [m.version, m.name], c)
+        }
+      }, LOCKS.migrate)
+    },
+
+    async ping() {
+      await d.q('SELECT 1')
+    },
+
+    async close() {
+      if (!pool.ended) await pool.end()
+    },
+  }
+}
