@@ -5,7 +5,12 @@ import { createMetrics, type Metrics } from './metrics/metrics.js'
 import { createPasswordHasher, type PasswordHasher } from './passwords/hash.js'
 import { loadCommonPasswords } from './passwords/policy.js'
 import type { RateLimiter } from './rate-limit/limiter.js'
+import { createFallbackLimiter } from './rate-limit/fallback-limiter.js'
 import { createMemoryLimiter, noLimiter } from './rate-limit/memory-limiter.js'
+import { createRedisLimiter } from './rate-limit/redis-limiter.js'
+import { isReady } from './redis/connection.js'
+import { connectSharedState, type SharedState } from './redis/shared-state.js'
+import type { ChangeBus } from './store/changes.js'
 import { openStore } from './store/open-store.js'
 import type { Store } from './store/store.js'
 import { type AccessTokenSettings, type AccessTokenVerifier, createAccessTokenVerifier } from './tokens/access-token.js'
@@ -26,6 +31,8 @@ export interface Deps {
   metrics: Metrics
   /** The one place security outcomes go: audit log, metrics and logs. */
   events: Events
+  /** Redis and the change bus when REDIS_URL is set (readiness reports them). */
+  shared: SharedState
 }
 
 /** Pino options shared by the app and the CLI: secrets never reach a log line. */
@@ -69,8 +76,29 @@ export const retiredKeyKeepSeconds = (config: Readonly<Config>) => config.access
 export const createLogger = (config: Readonly<Config>, destination?: pino.DestinationStream): Logger =>
   destination ? pino(loggerOptions(config.logLevel), destination) : pino(loggerOptions(config.logLevel))
 
-/** Opens the configured store and applies its migrations. */
-export const openConfiguredStore = (config: Readonly<Config>): Promise<Store> => openStore(config.database)
+/** Opens the configured store and applies its migrations; `bus` tells other instances what it changes. */
+export const openConfiguredStore = (config: Readonly<Config>, bus: ChangeBus | null = null): Promise<Store> => openStore(config.database, bus)
+
+/** Per-process limits, or Redis's shared ones with a per-process fallback while Redis is away. */
+function createLimiter(config: Readonly<Config>, shared: SharedState, log: Logger): RateLimiter {
+  if (!config.rateLimit) return noLimiter
+  const local = createMemoryLimiter()
+  const redis = shared.redis
+  if (!redis) return local
+  let warned = 0
+  return createFallbackLimiter(
+    createRedisLimiter(redis, config.redisKeyPrefix),
+    local,
+    () => isReady(redis),
+    (err) => {
+      if (Date.now() - warned < 60_000) return
+      warned = Date.now()
+      log.warn({ err }, 'redis rate limiter failed; this instance limits alone')
+    },
+  )
+}
+
+export { connectSharedState }
 
 export function createKeyRing(config: Readonly<Config>, store: Store, clock: () => Date, log: Logger): Promise<KeyRing> {
   return loadKeyRing(
@@ -105,9 +133,20 @@ export async function createDeps(config: Readonly<Config>, overrides: Partial<Pi
   const clock = overrides.clock ?? (() => new Date())
   const log = overrides.log ?? createLogger(config)
   const metrics = createMetrics()
-  const store = await openConfiguredStore(config)
+  const shared = await connectSharedState(config, log)
+  let store: Store
+  try {
+    store = await openConfiguredStore(config, shared.bus)
+  } catch (err) {
+    await shared.close()
+    throw err
+  }
   try {
     const keys = await createKeyRing(config, store, clock, log)
+    // A rotation elsewhere (or a gap in the bus, which may have hidden one) reloads the ring at once.
+    shared.bus?.subscribe((c) => {
+      if (c.kind === 'keys' || c.kind === 'all') keys.reload().catch((err: unknown) => log.error({ err }, 'key ring reload failed'))
+    })
     const tokens: AccessTokenSettings = {
       issuer: config.issuer,
       audience: config.audience,
@@ -123,19 +162,22 @@ export async function createDeps(config: Readonly<Config>, overrides: Partial<Pi
       tokens,
       metrics,
       hasher: await createPasswordHasherFor(config, metrics, store),
-      limiter: config.rateLimit ? createMemoryLimiter() : noLimiter,
+      limiter: createLimiter(config, shared, log),
+      shared,
       verifyAccessToken: createAccessTokenVerifier(keys, tokens),
       commonPasswords: loadCommonPasswords(),
       events: createEvents({ audit: store, log, metrics, clock }),
     }
   } catch (err) {
     await store.close()
+    await shared.close()
     throw err
   }
 }
 
-export async function closeDeps(deps: Pick<Deps, 'keys' | 'limiter' | 'store'>): Promise<void> {
+export async function closeDeps(deps: Pick<Deps, 'keys' | 'limiter' | 'store' | 'shared'>): Promise<void> {
   deps.keys.close()
   await deps.limiter.close()
   await deps.store.close()
+  await deps.shared.close()
 }

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline'
 import pino from 'pino'
 import { type Config, ConfigError, loadConfig } from '../config.js'
-import { createEvents, createMetrics, loggerOptions, openConfiguredStore } from '../deps.js'
+import { connectSharedState, createEvents, createMetrics, loggerOptions, openConfiguredStore } from '../deps.js'
 import { HttpError } from '../errors.js'
 import type { Events } from '../events/events.js'
 import type { Metrics } from '../metrics/metrics.js'
@@ -41,11 +41,17 @@ export async function withBase<T>(env: Env, fn: (base: CliBase) => Promise<T>): 
   const log = pino(loggerOptions(config.logLevel === 'silent' ? 'silent' : 'warn'), pino.destination(2))
   const clock = () => new Date()
   const metrics = createMetrics()
-  const store = await openConfiguredStore(config)
+  // With REDIS_URL, what the command changes reaches every running instance at once.
+  const shared = await connectSharedState(config, log)
   try {
-    return await fn({ config, log, clock, store, metrics, events: createEvents({ audit: store, log, metrics, clock }) })
+    const store = await openConfiguredStore(config, shared.bus)
+    try {
+      return await fn({ config, log, clock, store, metrics, events: createEvents({ audit: store, log, metrics, clock }) })
+    } finally {
+      await store.close()
+    }
   } finally {
-    await store.close()
+    await shared.close()
   }
 }
 

@@ -9,6 +9,8 @@ export interface DeploymentConfig {
   database: DatabaseConfig
   /** Shared limits and cross-instance cache invalidation; null: per-process limits. */
   redisUrl: string | null
+  /** Prefix of every Redis key and channel, so deployments (or test runs) can share one server. */
+  redisKeyPrefix: string
   /** Processes serving on this machine (node:cluster when > 1). */
   workers: number
   /** Serve /metrics on this port (on HOST) instead of the API port; null: on the API port. */
@@ -36,7 +38,9 @@ export function parseDeployment(get: Get, int: Int, port: number, problems: stri
   if (metricsPort !== null && metricsPort === port) problems.push('METRICS_PORT: must differ from PORT')
   const metricsToken = get('METRICS_TOKEN') ?? null
   if (metricsToken !== null && Buffer.byteLength(metricsToken) < 32) problems.push('METRICS_TOKEN: at least 32 bytes (it guards operational data)')
-  return { database, redisUrl, workers: int('WORKERS', 1, 1, 64), metricsPort, metricsToken }
+  const redisKeyPrefix = get('REDIS_KEY_PREFIX') ?? 'gatehouse:'
+  if (!/^[A-Za-z0-9_:.-]{1,64}$/.test(redisKeyPrefix)) problems.push('REDIS_KEY_PREFIX: letters, digits and _:.- only, at most 64')
+  return { database, redisUrl, redisKeyPrefix, workers: int('WORKERS', 1, 1, 64), metricsPort, metricsToken }
 }
 
 function parseDatabaseUrl(url: string, poolSize: number, problems: string[]): DatabaseConfig {

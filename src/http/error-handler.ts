@@ -1,8 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import type { Socket } from 'node:net'
-import { clientGone, HttpError, methodNotAllowed, notFound, serverBusy, type ValidationIssue } from '../errors.js'
+import { clientGone, HttpError, methodNotAllowed, notFound, serverBusy, storageUnavailable, type ValidationIssue } from '../errors.js'
 import { AbandonedError, QueueFullError } from '../lib/semaphore.js'
+import { StoreUnavailableError } from '../store/changes.js'
 
 interface AjvIssue {
   keyword: string
@@ -91,6 +92,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 function fromDomain(err: FastifyError): FastifyError | HttpError {
   if (err instanceof QueueFullError) return serverBusy()
   if (err instanceof AbandonedError) return clientGone()
+  if (err instanceof StoreUnavailableError) return storageUnavailable()
   return err
 }
 

@@ -23,8 +23,8 @@ export type ConsumeResult = { allowed: true } | { allowed: false; retryAfterSeco
 /**
  * Limits by key under named rules. Every operation is atomic per key: concurrent calls never both
  * take the last slot, and concurrent failures are all counted. Each rule keeps its own table, so
- * flooding one rule with new keys cannot evict another rule's state. Back ends: memory now (per
- * process); Redis for several instances must keep these guarantees.
+ * flooding one rule with new keys cannot evict another rule's state. Back ends: memory (per
+ * process) and Redis (shared by every instance), one contract suite.
  */
 export interface RateLimiter {
   /** Counts one hit of `key` under a fixed-window `rule`. */
@@ -35,6 +35,13 @@ export interface RateLimiter {
   fail(key: string, rule: BackoffRule, now: Date): Promise<ConsumeResult>
   /** A success: forgets `key`'s failures under `rule`. */
   reset(key: string, rule: BackoffRule): Promise<void>
+  /**
+   * Takes the one slot named `key` (e.g. "a password check of this account is running"), atomically
+   * across everyone sharing this limiter. @returns false when it is taken. The slot frees itself
+   * after `ttlSeconds` if its holder never releases it (a crash).
+   */
+  reserve(key: string, ttlSeconds: number): Promise<boolean>
+  release(key: string): Promise<void>
   close(): Promise<void>
 }
 

@@ -14,6 +14,8 @@ const retryAfter = (until: number, t: number) => Math.max(1, Math.ceil((until - 
  */
 export function createMemoryLimiter(maxKeysPerRule = 100_000): RateLimiter {
   const tables = new Map<string, LRUCache<string, Window | Failures>>()
+  // Held slots (reserve/release): few at a time, each for the length of one password check.
+  const slots = new LRUCache<string, number>({ max: maxKeysPerRule })
   const table = <T extends Window | Failures>(rule: { name: string }) => {
     let t = tables.get(rule.name)
     if (!t) {
@@ -64,6 +66,18 @@ export function createMemoryLimiter(maxKeysPerRule = 100_000): RateLimiter {
       table<Failures>(rule).delete(key)
     },
 
+    async reserve(key, ttlSeconds) {
+      const t = Date.now()
+      const until = slots.get(key)
+      if (until !== undefined && until > t) return false
+      slots.set(key, t + ttlSeconds * 1000)
+      return true
+    },
+
+    async release(key) {
+      slots.delete(key)
+    },
+
     async close() {
       tables.clear()
     },
@@ -76,5 +90,7 @@ export const noLimiter: RateLimiter = {
   check: async () => ({ allowed: true }),
   fail: async () => ({ allowed: true }),
   reset: async () => {},
+  reserve: async () => true,
+  release: async () => {},
   close: async () => {},
 }

@@ -47,29 +47,23 @@ export async function assertLoginAllowed(deps: ThrottleDeps, account: string, me
   }
 }
 
-// Per app (its limiter), so apps in one process never share a slot.
-const checkingByApp = new WeakMap<object, Set<string>>()
+/** A held slot frees itself after this long if its holder died (longer than any password check). */
+const CHECK_SLOT_SECONDS = 60
 
 /**
- * Runs `fn` (the password check) as the account's only one in flight in this process; a
- * concurrent attempt for the same account gets 429 at once. Without it, N guesses sent together
- * would all pass the back-off check before any of them was counted. (Several instances need the
- * same reservation in their shared store.)
+ * Runs `fn` (the password check) as the account's only one in flight, across every instance that
+ * shares the limiter (Redis); a concurrent attempt for the same account gets 429 at once. Without
+ * it, N guesses sent together would all pass the back-off check before any of them was counted.
  */
 export async function oneCheckAtATime<T>(deps: Pick<Deps, 'config' | 'limiter'>, account: string, fn: () => Promise<T>): Promise<T> {
   // RATE_LIMIT=off (benchmarks, tests) lifts it with the other limits.
   if (!deps.config.rateLimit) return fn()
-  let checking = checkingByApp.get(deps.limiter)
-  if (!checking) {
-    checking = new Set()
-    checkingByApp.set(deps.limiter, checking)
-  }
-  if (checking.has(account)) throw tooManyRequests(1)
-  checking.add(account)
+  const slot = `check:${account}`
+  if (!(await deps.limiter.reserve(slot, CHECK_SLOT_SECONDS))) throw tooManyRequests(1)
   try {
     return await fn()
   } finally {
-    checking.delete(account)
+    await deps.limiter.release(slot).catch(() => {})
   }
 }
 

@@ -4,23 +4,34 @@ import type { Session, User } from './store.js'
 type Entry = { session: Session; user: User }
 
 /**
+ * However invalidations travel, no entry outlives this: a change whose message was lost (a network
+ * split between one instance and Redis, say) reaches every instance within a second anyway.
+ */
+export const SESSION_CACHE_MAX_AGE_MS = 1_000
+
+/**
  * The guard's read cache for a back end whose writers are other processes (PostgreSQL): entries
- * are trusted only while `live()` says every writer's changes reach us (the change bus), and each
- * change drops exactly what it touched. A read that was in flight when any change arrived is not
+ * are trusted only while `live()` says changes reach us (the change bus) and for at most
+ * SESSION_CACHE_MAX_AGE_MS, and each change drops exactly what it touched. A read that was in flight when any change arrived is not
  * cached (the generation moved), so a stale row can never be stored after its invalidation.
  */
 export class SessionCache {
-  private readonly entries = new Map<string, Entry>()
+  private readonly entries = new Map<string, { entry: Entry; at: number }>()
   private generation = 0
 
   constructor(
     private readonly live: () => boolean,
     private readonly max = 10_000,
+    private readonly maxAgeMs = SESSION_CACHE_MAX_AGE_MS,
   ) {}
 
   peek(id: string): Entry | undefined {
     if (this.entries.size === 0 || !this.live()) return undefined
-    return this.entries.get(id)
+    const hit = this.entries.get(id)
+    if (!hit) return undefined
+    if (performance.now() - hit.at < this.maxAgeMs) return hit.entry
+    this.entries.delete(id)
+    return undefined
   }
 
   async get(id: string, load: () => Promise<Entry | null>): Promise<Entry | null> {
@@ -33,7 +44,7 @@ export class SessionCache {
       Object.freeze(found.user.roles)
       Object.freeze(found.user)
       if (this.entries.size >= this.max) this.entries.clear()
-      this.entries.set(id, found)
+      this.entries.set(id, { entry: found, at: performance.now() })
     }
     return found
   }
@@ -42,7 +53,7 @@ export class SessionCache {
     this.generation++
     if (change.kind === 'session') this.entries.delete(change.id)
     else if (change.kind === 'user') {
-      for (const [id, e] of this.entries) if (e.user.id === change.id) this.entries.delete(id)
+      for (const [id, e] of this.entries) if (e.entry.user.id === change.id) this.entries.delete(id)
     } else if (change.kind === 'all') this.entries.clear()
   }
 }

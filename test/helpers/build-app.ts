@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { closeDeps, createDeps, type Deps } from '../../src/deps.js'
+import { dropSchema, newSchemaName, schemaUrl, TEST_ON_POSTGRES } from './postgres.js'
 
 /** A clock tests move by hand: time is a dependency, never a patched global. */
 export interface TestClock {
@@ -21,17 +22,24 @@ export function testClock(start = new Date('2026-11-28T12:00:00Z')): TestClock {
 
 export const TEST_ENV = { DATABASE_URL: 'sqlite::memory:', RATE_LIMIT: 'off', LOG_LEVEL: 'silent' }
 
-/** Builds Gatehouse on an in-memory SQLite database; closed when the test ends. */
+/**
+ * Builds Gatehouse on an in-memory SQLite database, or with `TEST_STORE=postgres` on a fresh
+ * PostgreSQL schema (dropped afterwards), unless the test sets DATABASE_URL itself; closed when
+ * the test ends.
+ */
 export async function buildTestApp(
   t: TestContext,
   env: Record<string, string> = {},
   opts: { clock?: TestClock } = {},
 ): Promise<{ app: FastifyInstance; deps: Deps }> {
-  const deps = await createDeps(loadConfig({ ...TEST_ENV, ...env }), opts.clock ? { clock: opts.clock } : {})
+  const schema = TEST_ON_POSTGRES && env.DATABASE_URL === undefined ? newSchemaName() : null
+  const database = schema ? { DATABASE_URL: schemaUrl(schema) } : {}
+  const deps = await createDeps(loadConfig({ ...TEST_ENV, ...database, ...env }), opts.clock ? { clock: opts.clock } : {})
   const app = await buildApp(deps)
   t.after(async () => {
     await app.close()
     await closeDeps(deps)
+    if (schema) await dropSchema(schema)
   })
   return { app, deps }
 }

@@ -51,11 +51,11 @@ test('a malformed URL → 400 with a detail and a request id', async (t) => {
 test('healthz and readyz', async (t) => {
   const { app, deps } = await buildTestApp(t)
   assert.deepEqual((await app.inject({ method: 'GET', url: '/healthz' })).json(), { status: 'ok' })
-  assert.deepEqual((await app.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ready' })
+  assert.deepEqual((await app.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ready', checks: { database: 'up', redis: 'off' } })
   await deps.store.close()
   const down = await app.inject({ method: 'GET', url: '/readyz' })
   assert.equal(down.statusCode, 503)
-  assert.deepEqual(down.json(), { detail: 'Storage unavailable' })
+  assert.deepEqual(down.json(), { detail: 'Storage unavailable', status: 'unavailable', checks: { database: 'down', redis: 'off' } })
 })
 
 test('metrics count requests by route, security events by type, and hash durations', async (t) => {

@@ -1,4 +1,4 @@
-// One suite for every RateLimiter back end (memory now; Redis with scale-out).
+// One suite for every RateLimiter back end: memory and Redis.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { BackoffRule, RateLimiter } from '../../src/rate-limit/limiter.js'
@@ -50,6 +50,23 @@ export function limiterContract(name: string, open: () => Promise<RateLimiter>):
     assert.deepEqual(await l.fail('alice', rule, at(15)), { allowed: true }, 'counting starts again')
     for (let i = 0; i < 2; i++) await l.fail('carol', rule, at(0))
     assert.deepEqual(await l.fail('carol', rule, at(3600)), { allowed: true }, 'failures an hour old are forgotten')
+  })
+
+  withLimiter('slots: one holder at a time, concurrent reservations included; free again once released', async (l) => {
+    const key = `slot-${uniq()}`
+    const results = await Promise.all(Array.from({ length: 10 }, () => l.reserve(key, 60)))
+    assert.equal(results.filter(Boolean).length, 1)
+    assert.equal(await l.reserve(`${key}-other`, 60), true, 'slots are independent')
+    await l.release(key)
+    assert.equal(await l.reserve(key, 60), true)
+  })
+
+  withLimiter('slots: a slot never released frees itself after its time', async (l) => {
+    const key = `slot-${uniq()}`
+    assert.equal(await l.reserve(key, 1), true)
+    assert.equal(await l.reserve(key, 1), false)
+    await new Promise((r) => setTimeout(r, 1100))
+    assert.equal(await l.reserve(key, 1), true)
   })
 
   withLimiter('back-off: concurrent failures are all counted', async (l) => {

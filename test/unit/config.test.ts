@@ -51,11 +51,23 @@ test('HS256 needs a secret of at least 32 bytes; no default secret exists', () =
 test('database URLs', () => {
   assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database, { kind: 'sqlite', path: ':memory:' })
   assert.deepEqual(loadConfig({ DATABASE_URL: 'sqlite:/var/lib/g.db' }).database, { kind: 'sqlite', path: '/var/lib/g.db' })
+  assert.deepEqual(loadConfig({ DATABASE_URL: 'postgres://u:pw@h/db?schema=auth' }).database, {
+    kind: 'postgres',
+    url: 'postgres://u:pw@h/db',
+    schema: 'auth',
+    poolSize: 10,
+  })
+  assert.equal((loadConfig({ DATABASE_URL: 'postgresql://h/db' }).database as { schema: string }).schema, 'public')
   assert.throws(
-    () => loadConfig({ DATABASE_URL: 'postgres://u:pw@h/db' }),
+    () => loadConfig({ DATABASE_URL: 'mysql://u:pw@h/db' }),
     (e: Error) => /DATABASE_URL/.test(e.message) && !e.message.includes(':pw@'),
   )
-  assert.throws(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }), /REDIS_URL/)
+  assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://h/db?schema=Bad;DROP' }), /schema=/)
+  assert.equal(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl, 'redis://127.0.0.1:6379')
+  assert.throws(() => loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' }), /REDIS_URL/)
+  assert.throws(() => loadConfig({ WORKERS: '0' }), /WORKERS/)
+  assert.throws(() => loadConfig({ METRICS_PORT: '8000' }), /METRICS_PORT: must differ/)
+  assert.throws(() => loadConfig({ METRICS_TOKEN: 'short' }), /METRICS_TOKEN/)
 })
 
 test('issuer follows HOST and PORT unless set; argon2 below OWASP minimums is refused', () => {

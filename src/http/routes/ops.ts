@@ -1,24 +1,48 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Deps } from '../../deps.js'
 
+/**
+ * Liveness, readiness and (unless METRICS_PORT moves them) metrics. Readiness fails (503) only
+ * for the database, without which nothing works; Redis down is "degraded": every request is
+ * still served correctly (limits per instance, revocation read from the database), so a load
+ * balancer must not take every instance out because Redis went away.
+ */
 export function registerOpsRoutes(app: FastifyInstance, deps: Deps): void {
   const hidden = { tags: ['operations'] }
   app.get('/healthz', { schema: { ...hidden, summary: 'Process is alive' } }, async function healthz() {
     return { status: 'ok' }
   })
 
-  app.get('/readyz', { schema: { ...hidden, summary: 'Storage is reachable' } }, async function readyz(request, reply) {
+  app.get('/readyz', { schema: { ...hidden, summary: 'Database reachable (and Redis, when configured)' } }, async function readyz(request, reply) {
+    const redis = deps.shared.redisStatus()
     try {
       await deps.store.ping()
-      return { status: 'ready' }
     } catch (err) {
       request.log.error({ err }, 'readiness check failed')
-      return reply.code(503).send({ detail: 'Storage unavailable' })
+      return reply.code(503).send({ detail: 'Storage unavailable', status: 'unavailable', checks: { database: 'down', redis } })
     }
+    return { status: redis === 'down' ? 'degraded' : 'ready', checks: { database: 'up', redis } }
   })
 
-  app.get('/metrics', { schema: { ...hidden, summary: 'Prometheus metrics' } }, async function metrics(_request, reply) {
+  if (deps.config.metricsPort === null) registerMetricsRoute(app, deps)
+}
+
+/** GET /metrics: Prometheus text; with METRICS_TOKEN, only for `Authorization: Bearer <token>`. */
+export function registerMetricsRoute(app: FastifyInstance, deps: Pick<Deps, 'config' | 'metrics'>, collect?: () => Promise<string>): void {
+  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async function metrics(request, reply) {
+    if (deps.config.metricsToken !== null && !bearerMatches(request.headers.authorization, deps.config.metricsToken)) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ detail: 'Not authenticated' })
+    }
     reply.header('content-type', deps.metrics.registry.contentType)
-    return deps.metrics.registry.metrics()
+    return collect ? collect() : deps.metrics.registry.metrics()
   })
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer (\S+)$/.exec(header ?? '')
+  if (m === null) return false
+  // Equal-length digests: the comparison's time says nothing about the token or its length.
+  const digest = (v: string) => createHash('sha256').update(v).digest()
+  return timingSafeEqual(digest(m[1]!), digest(token))
 }

@@ -60,8 +60,9 @@ export class PgDb {
     readonly pool: pg.Pool,
     private readonly bus: ChangeBus | null,
   ) {
-    // Without a bus no other writer's changes reach us: every read goes to the database.
-    this.cache = new SessionCache(bus ? () => bus.live() : () => false)
+    // Without a bus, other instances' changes reach this one through the cache's 1 s age limit;
+    // with one, at once, and while the bus is down nothing cached is trusted.
+    this.cache = new SessionCache(bus ? () => bus.live() : () => true)
     bus?.subscribe((c) => this.cache.apply(c))
   }
 

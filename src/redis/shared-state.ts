@@ -1,0 +1,58 @@
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { Config } from '../config.js'
+import type { ChangeBus } from '../store/changes.js'
+import { redisChangeBus } from './change-bus.js'
+import { connectRedis, isReady } from './connection.js'
+
+/** What instances share beyond the database: Redis (limits) and the change bus (cache invalidation). */
+export interface SharedState {
+  redis: Redis | null
+  bus: ChangeBus | null
+  /** 'off' without REDIS_URL; otherwise whether Redis answers now. */
+  redisStatus(): 'off' | 'up' | 'down'
+  close(): Promise<void>
+}
+
+const READY_WAIT_MS = 1_000
+
+/**
+ * Connects to REDIS_URL when set. Waits up to a second for the connection, then goes on either
+ * way: Gatehouse serves without Redis (degraded) and picks it up when it answers.
+ */
+export async function connectSharedState(config: Readonly<Config>, log: Logger): Promise<SharedState> {
+  if (!config.redisUrl) return { redis: null, bus: null, redisStatus: () => 'off', close: async () => {} }
+  const redis = connectRedis(config.redisUrl, 'commands', log)
+  const subscriber = connectRedis(config.redisUrl, 'changes', log)
+  await Promise.all([redis, subscriber].map((r) => waitReady(r, READY_WAIT_MS)))
+  if (!isReady(redis)) log.warn('redis not reachable at start; serving degraded until it is')
+  const bus = redisChangeBus(redis, subscriber, `${config.redisKeyPrefix}changes`)
+  return {
+    redis,
+    bus,
+    redisStatus: () => (isReady(redis) && bus.live() ? 'up' : 'down'),
+    async close() {
+      await bus.close()
+      // quit() lets a change just published reach Redis (the CLI publishes, then exits).
+      await Promise.allSettled([quit(redis), quit(subscriber)])
+    },
+  }
+}
+
+function waitReady(r: Redis, ms: number): Promise<void> {
+  if (isReady(r)) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      r.off('ready', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    r.once('ready', done)
+  })
+}
+
+async function quit(r: Redis): Promise<void> {
+  if (isReady(r)) await Promise.race([r.quit(), new Promise((res) => setTimeout(res, 500))])
+  r.disconnect()
+}
