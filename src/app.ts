@@ -6,6 +6,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { scopeCatalog } from './accounts/scopes.js'
 import type { Deps } from './deps.js'
+import { nulNotAllowed } from './errors.js'
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js'
 import { parseJsonBody } from './http/json-body.js'
 import { registerSecurityHeaders } from './http/security-headers.js'
@@ -64,6 +65,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    // No identifier, name or filter can hold NUL (PostgreSQL text cannot store it): one clear 400
+    // on every back end, instead of "not found" on one and an encoding error on the other.
+    if (request.url.includes('%00')) throw nulNotAllowed()
   })
   await registerSecurityHeaders(app, deps.config)
   app.addHook('onResponse', async (request, reply) => {

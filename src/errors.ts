@@ -59,6 +59,7 @@ export const methodNotAllowed = () => new HttpError(405, 'Method Not Allowed')
 export const serverBusy = () => new HttpError(503, 'Server busy; retry shortly', { headers: { 'retry-after': '1' } })
 // The database did not answer in time: nothing was acknowledged, so the client may retry.
 export const storageUnavailable = () => new HttpError(503, 'Storage unavailable; retry shortly', { headers: { 'retry-after': '1' } })
+export const nulNotAllowed = () => new HttpError(400, 'Bad Request: text must not contain NUL characters')
 export const clientGone = () => new HttpError(503, 'Client closed the request')
 export const tooManyRequests = (retryAfterSeconds: number) => new HttpError(429, 'Too many requests', { headers: { 'retry-after': String(retryAfterSeconds) } })
 

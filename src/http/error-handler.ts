@@ -1,9 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import type { Socket } from 'node:net'
-import { clientGone, HttpError, methodNotAllowed, notFound, serverBusy, storageUnavailable, type ValidationIssue } from '../errors.js'
+import { clientGone, HttpError, methodNotAllowed, notFound, nulNotAllowed, serverBusy, storageUnavailable, type ValidationIssue } from '../errors.js'
 import { AbandonedError, QueueFullError } from '../lib/semaphore.js'
-import { StoreUnavailableError } from '../store/changes.js'
+import { StoreUnavailableError, UnrepresentableValueError } from '../store/changes.js'
 
 interface AjvIssue {
   keyword: string
@@ -93,6 +93,7 @@ function fromDomain(err: FastifyError): FastifyError | HttpError {
   if (err instanceof QueueFullError) return serverBusy()
   if (err instanceof AbandonedError) return clientGone()
   if (err instanceof StoreUnavailableError) return storageUnavailable()
+  if (err instanceof UnrepresentableValueError) return nulNotAllowed()
   return err
 }
 

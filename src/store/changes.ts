@@ -21,6 +21,14 @@ export interface ChangeBus {
   close(): Promise<void>
 }
 
+/** A value the back end cannot hold (PostgreSQL text cannot contain NUL): the request was bad, a 400. */
+export class UnrepresentableValueError extends Error {
+  constructor() {
+    super('text contains a NUL character')
+    this.name = 'UnrepresentableValueError'
+  }
+}
+
 /** A database or cache that cannot be reached: the request gets 503, never a hang. */
 export class StoreUnavailableError extends Error {
   constructor(

@@ -116,3 +116,13 @@ test('replays within the grace, an admin revoke that ended nothing, and CLI-mark
   const roles = await app.inject({ method: 'PATCH', url: `/admin/users/${alice.id}`, headers: bearer(admin.access_token), payload: { roles: [] } })
   assert.equal(roles.statusCode, 422, 'every user keeps at least one role')
 })
+
+// Found by the fuzz run on PostgreSQL: its text type cannot hold NUL, which was a 500.
+test('a NUL in a filter or a search is a 4xx on every back end', async (t) => {
+  const { app, deps } = await buildTestApp(t)
+  const admin = await adminLogin(app, deps)
+  for (const url of ['/admin/audit?user_id=%00', '/admin/audit?type=a%00b', '/admin/users?q=%00', '/admin/users/%00']) {
+    const res = await app.inject({ method: 'GET', url, headers: bearer(admin.access_token) })
+    assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${url}: ${res.statusCode} ${res.body}`)
+  }
+})

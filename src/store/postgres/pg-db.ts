@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { type Change, type ChangeBus, StoreUnavailableError } from '../changes.js'
+import { type Change, type ChangeBus, StoreUnavailableError, UnrepresentableValueError } from '../changes.js'
 import { SessionCache } from '../session-cache.js'
 import type { Session, User } from '../store.js'
 
@@ -67,6 +67,9 @@ export class PgDb {
   }
 
   async q(sql: string, args: unknown[] = [], on: Queryable = this.pool): Promise<Row[]> {
+    // PostgreSQL text cannot hold NUL (SQLite can): refuse it here, the same for every query,
+    // rather than let the server's encoding error become a 500.
+    for (const a of args) if (typeof a === 'string' && a.includes('\u0000')) throw new UnrepresentableValueError()
     try {
       return (await on.query(sql, args)).rows as Row[]
     } catch (err) {
