@@ -1,6 +1,9 @@
+import cluster from 'node:cluster'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import { type Channel, ipcChangeBus, ipcLimiter } from '../cluster/ipc.js'
 import type { Config } from '../config.js'
+import type { RateLimiter } from '../rate-limit/limiter.js'
 import type { ChangeBus } from '../store/changes.js'
 import { redisChangeBus } from './change-bus.js'
 import { connectRedis, isReady } from './connection.js'
@@ -9,6 +12,8 @@ import { connectRedis, isReady } from './connection.js'
 export interface SharedState {
   redis: Redis | null
   bus: ChangeBus | null
+  /** Without Redis, a cluster worker's limits are kept by the primary for all workers. */
+  workerLimiter: RateLimiter | null
   /** 'off' without REDIS_URL; otherwise whether Redis answers now. */
   redisStatus(): 'off' | 'up' | 'down'
   close(): Promise<void>
@@ -21,7 +26,13 @@ const READY_WAIT_MS = 1_000
  * way: Gatehouse serves without Redis (degraded) and picks it up when it answers.
  */
 export async function connectSharedState(config: Readonly<Config>, log: Logger): Promise<SharedState> {
-  if (!config.redisUrl) return { redis: null, bus: null, redisStatus: () => 'off', close: async () => {} }
+  if (!config.redisUrl) {
+    if (!cluster.isWorker) return { redis: null, bus: null, workerLimiter: null, redisStatus: () => 'off', close: async () => {} }
+    // WORKERS > 1 without Redis: the primary relays changes and keeps the limits for the machine.
+    const primary: Channel = { send: (m) => process.send?.(m), on: (fn) => process.on('message', fn), connected: () => process.connected }
+    const bus = ipcChangeBus(primary)
+    return { redis: null, bus, workerLimiter: ipcLimiter(primary), redisStatus: () => 'off', close: () => bus.close() }
+  }
   const redis = connectRedis(config.redisUrl, 'commands', log)
   const subscriber = connectRedis(config.redisUrl, 'changes', log)
   await Promise.all([redis, subscriber].map((r) => waitReady(r, READY_WAIT_MS)))
@@ -30,6 +41,7 @@ export async function connectSharedState(config: Readonly<Config>, log: Logger):
   return {
     redis,
     bus,
+    workerLimiter: null,
     redisStatus: () => (isReady(redis) && bus.live() ? 'up' : 'down'),
     async close() {
       await bus.close()

@@ -7,8 +7,9 @@ export function registerServeCommands(program: Command, env: Env, out: (line: st
   program
     .command('serve')
     .description('serve the HTTP API (what npm start runs)')
-    .action(async () => {
-      await serve(cliConfig(env))
+    .option('--workers <n>', 'processes serving on this machine (overrides WORKERS)')
+    .action(async (opts: { workers?: string }) => {
+      await serve(cliConfig(opts.workers === undefined ? env : { ...env, WORKERS: opts.workers }))
     })
 
   program
