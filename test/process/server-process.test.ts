@@ -6,50 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { before, test } from 'node:test'
+import { ensureBuild, MAIN, ROOT, start, stop } from '../helpers/process.js'
 
-const ROOT = join(import.meta.dirname, '..', '..')
-const MAIN = join(ROOT, 'dist', 'main.js')
-
-before(() => {
-  // What `npm start` runs first: compile when dist/ is missing or stale.
-  execFileSync(process.execPath, [join(ROOT, 'scripts', 'ensure-build.mjs')], { cwd: ROOT, stdio: 'inherit' })
-})
-
-interface Running {
-  proc: ChildProcess
-  base: string
-  output: () => string
-}
-
-/** Starts dist/main.js in `cwd` and waits for its "listening" log line. */
-async function start(cwd: string, env: Record<string, string> = {}): Promise<Running> {
-  const proc = spawn(process.execPath, [MAIN], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  proc.stdout!.on('data', (d) => (out += d))
-  proc.stderr!.on('data', (d) => (out += d))
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL') // never leave a child behind to hang the test run
-      reject(new Error(`no listening line:\n${out}`))
-    }, 20_000)
-    const check = () => {
-      const m = /Gatehouse listening on (http:\/\/[^;\s]+)/.exec(out)
-      if (m) {
-        clearTimeout(timer)
-        resolve(m[1]!)
-      }
-    }
-    proc.stdout!.on('data', check)
-    proc.on('exit', (code) => reject(new Error(`exited ${code}:\n${out}`)))
-  })
-  return { proc, base, output: () => out }
-}
-
-const stop = (r: Running) =>
-  new Promise<number | null>((resolve) => {
-    r.proc.on('exit', (code) => resolve(code))
-    r.proc.kill('SIGTERM')
-  })
+before(ensureBuild)
 
 test('npm start path: reads .env, serves over a real socket, stops on SIGTERM, keeps everything across a restart', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-proc-'))
