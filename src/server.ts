@@ -51,7 +51,11 @@ export async function serve(config: Readonly<Config>): Promise<void> {
     }, (config.requestTimeoutSeconds + 5) * 1000)
     force.unref()
     metricsServer?.close()
+    // server.close() closes idle keep-alive connections only once; a connection whose request
+    // finishes later would idle until its keep-alive timeout. Close each as soon as it idles.
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 50)
     await app.close()
+    clearInterval(sweep)
     await closeDeps(deps)
     process.exit(0)
   }

@@ -89,3 +89,15 @@ test('/docs serves Swagger UI and /openapi.json wires Authorize to the password 
   for (const path of ['/register', '/token', '/users/me', '/revoke', '/logout']) assert.ok(spec.paths[path], path)
   assert.deepEqual(spec.paths['/users/me'].get.security, [{ OAuth2PasswordBearer: [] }])
 })
+
+test('METRICS_TOKEN: /metrics needs the bearer token; METRICS_PORT takes /metrics off the API port', async (t) => {
+  const token = 't'.repeat(40)
+  const { app } = await buildTestApp(t, { METRICS_TOKEN: token })
+  assert.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 401)
+  assert.equal((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${'t'.repeat(39)}x` } })).statusCode, 401)
+  const ok = await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}` } })
+  assert.equal(ok.statusCode, 200)
+  assert.match(ok.body, /gatehouse_/)
+  const { app: moved } = await buildTestApp(t, { METRICS_PORT: '9464' })
+  assert.equal((await moved.inject({ method: 'GET', url: '/metrics' })).statusCode, 404)
+})
