@@ -84,7 +84,13 @@ function createLimiter(config: Readonly<Config>, shared: SharedState, log: Logge
   if (!config.rateLimit) return noLimiter
   const local = createMemoryLimiter()
   const redis = shared.redis
-  if (shared.workerLimiter) return createFallbackLimiter(shared.workerLimiter, local, () => process.connected, () => log.warn('primary limiter unavailable; this worker limits alone'))
+  if (shared.workerLimiter)
+    return createFallbackLimiter(
+      shared.workerLimiter,
+      local,
+      () => process.connected,
+      () => log.warn('primary limiter unavailable; this worker limits alone'),
+    )
   if (!redis) return local
   let warned = 0
   return createFallbackLimiter(

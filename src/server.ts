@@ -45,10 +45,13 @@ export async function serve(config: Readonly<Config>): Promise<void> {
     closing = true
     deps.log.info({ signal }, 'shutting down: finishing requests in flight')
     stopMaintenance()
-    const force = setTimeout(() => {
-      deps.log.error('requests still running after the shutdown grace; exiting')
-      process.exit(1)
-    }, (config.requestTimeoutSeconds + 5) * 1000)
+    const force = setTimeout(
+      () => {
+        deps.log.error('requests still running after the shutdown grace; exiting')
+        process.exit(1)
+      },
+      (config.requestTimeoutSeconds + 5) * 1000,
+    )
     force.unref()
     metricsServer?.close()
     // server.close() closes idle keep-alive connections only once; a connection whose request
@@ -72,10 +75,20 @@ export async function serve(config: Readonly<Config>): Promise<void> {
     const address = await app.listen({ host: config.host, port: config.port })
     if (config.metricsPort !== null && cluster.isPrimary) {
       const registry = deps.metrics.registry
-      metricsServer = await serveMetrics(config, config.metricsPort, async () => ({ contentType: registry.contentType, text: await registry.metrics() }), deps.log)
+      metricsServer = await serveMetrics(
+        config,
+        config.metricsPort,
+        async () => ({ contentType: registry.contentType, text: await registry.metrics() }),
+        deps.log,
+      )
     }
     deps.log.info(
-      { database: config.database.kind === 'sqlite' ? config.database.path : config.database.kind, alg: config.jwtAlg, redis: config.redisUrl !== null, pid: process.pid },
+      {
+        database: config.database.kind === 'sqlite' ? config.database.path : config.database.kind,
+        alg: config.jwtAlg,
+        redis: config.redisUrl !== null,
+        pid: process.pid,
+      },
       `Gatehouse listening on ${address}; interactive docs at ${address}/docs`,
     )
   } catch (err) {

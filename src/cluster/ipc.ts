@@ -119,4 +119,3 @@ function run(l: RateLimiter, c: LimitOp): Promise<unknown> {
       return Promise.reject(new Error('unknown limiter call'))
   }
 }
-

@@ -56,9 +56,12 @@ export async function runPrimary(config: Readonly<Config>, log: Logger): Promise
     stopping = true
     log.info({ signal }, 'shutting down: workers finish their requests')
     for (const w of workers) w.process.kill('SIGTERM')
-    const force = setTimeout(() => {
-      for (const w of workers) w.process.kill('SIGKILL')
-    }, (config.requestTimeoutSeconds + 5) * 1000)
+    const force = setTimeout(
+      () => {
+        for (const w of workers) w.process.kill('SIGKILL')
+      },
+      (config.requestTimeoutSeconds + 5) * 1000,
+    )
     force.unref()
     const done = () => {
       if (workers.size > 0) return

@@ -23,7 +23,8 @@ export function serveMetrics(
   collect: () => Promise<{ contentType: string; text: string }>,
   log: Logger,
 ): Promise<Server> {
-  const json = (status: number, detail: string, extra: Record<string, string> = {}) => [status, { 'content-type': 'application/json', ...extra }, JSON.stringify({ detail })] as const
+  const json = (status: number, detail: string, extra: Record<string, string> = {}) =>
+    [status, { 'content-type': 'application/json', ...extra }, JSON.stringify({ detail })] as const
   const server = createServer((req, res) => {
     let answer: readonly [number, Record<string, string>, string] | null = null
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') answer = json(404, 'Not Found')
