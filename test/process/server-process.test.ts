@@ -1,7 +1,7 @@
 // The product's front door as a new user meets it: compiled JavaScript, a real socket, .env,
 // SIGTERM, and a restart on the same database.
 import assert from 'node:assert/strict'
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
