@@ -77,7 +77,7 @@ export const createLogger = (config: Readonly<Config>, destination?: pino.Destin
   destination ? pino(loggerOptions(config.logLevel), destination) : pino(loggerOptions(config.logLevel))
 
 /** Opens the configured store and applies its migrations; `bus` tells other instances what it changes. */
-export const openConfiguredStore = (config: Readonly<Config>, bus: ChangeBus | null = null): Promise<Store> => openStore(config.database, bus)
+export const openConfiguredStore = (config: Readonly<Config>, bus: ChangeBus | null = null, log?: Logger): Promise<Store> => openStore(config.database, bus, log)
 
 /** Per-process limits, or Redis's shared ones with a per-process fallback while Redis is away. */
 function createLimiter(config: Readonly<Config>, shared: SharedState, log: Logger): RateLimiter {
@@ -143,7 +143,7 @@ export async function createDeps(config: Readonly<Config>, overrides: Partial<Pi
   const shared = await connectSharedState(config, log)
   let store: Store
   try {
-    store = await openConfiguredStore(config, shared.bus)
+    store = await openConfiguredStore(config, shared.bus, log)
   } catch (err) {
     await shared.close()
     throw err

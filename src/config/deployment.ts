@@ -22,8 +22,8 @@ export interface DeploymentConfig {
 type Get = (name: string) => string | undefined
 type Int = (name: string, dflt: number, min: number, max: number) => number
 
-/** Hides a URL's password in messages. */
-export const redactUrl = (url: string): string => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')
+/** What a message may say about a URL that can carry a password: its scheme only. */
+export const redactUrl = (url: string): string => `${/^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? ''}…`
 
 const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/
 
@@ -57,6 +57,7 @@ function parseDatabaseUrl(url: string, poolSize: number, problems: string[]): Da
       problems.push(`DATABASE_URL: not a valid URL (got "${redactUrl(url)}")`)
       return { kind: 'sqlite', path: ':memory:' }
     }
+    if (parsed.searchParams.has('options')) problems.push('DATABASE_URL: options= is not supported (it would replace the search_path and timeouts Gatehouse sets; use ?schema=)')
     const schema = parsed.searchParams.get('schema') ?? 'public'
     if (!SCHEMA.test(schema)) problems.push(`DATABASE_URL: ?schema= must be a lower-case identifier (got "${schema}")`)
     parsed.searchParams.delete('schema')

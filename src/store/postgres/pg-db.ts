@@ -59,6 +59,8 @@ export class PgDb {
   constructor(
     readonly pool: pg.Pool,
     private readonly bus: ChangeBus | null,
+    private readonly schema: string,
+    private readonly onHealth?: (up: boolean, err?: unknown) => void,
   ) {
     // Without a bus, other instances' changes reach this one through the cache's 1 s age limit;
     // with one, at once, and while the bus is down nothing cached is trusted.
@@ -67,13 +69,33 @@ export class PgDb {
   }
 
   async q(sql: string, args: unknown[] = [], on: Queryable = this.pool): Promise<Row[]> {
+    if (this.down) return this.qWhileDown(sql, args, on)
+    return this.qUp(sql, args, on)
+  }
+
+  /** Outages are logged once when they start and once when they end, not once per request. */
+  private down = false
+  private async qWhileDown(sql: string, args: unknown[], on: Queryable): Promise<Row[]> {
+    const rows = await this.qUp(sql, args, on)
+    this.down = false
+    this.onHealth?.(true)
+    return rows
+  }
+
+  private async qUp(sql: string, args: unknown[], on: Queryable): Promise<Row[]> {
     // PostgreSQL text cannot hold NUL (SQLite can): refuse it here, the same for every query,
     // rather than let the server's encoding error become a 500.
     for (const a of args) if (typeof a === 'string' && a.includes('\u0000')) throw new UnrepresentableValueError()
     try {
       return (await on.query(sql, args)).rows as Row[]
     } catch (err) {
-      throw unavailable(err) ? new StoreUnavailableError('database', err) : err
+      // 23503: the row a write refers to was deleted meanwhile (a login racing its account's
+      // deletion): the client may retry, and will then get the answer for a deleted account.
+      if ((err as { code?: string }).code === '23503') throw new StoreUnavailableError('database', err)
+      if (!unavailable(err)) throw err
+      if (!this.down) this.onHealth?.(false, err)
+      this.down = true
+      throw new StoreUnavailableError('database', err)
     }
   }
 
@@ -82,40 +104,56 @@ export class PgDb {
   }
 
   /**
-   * A transaction on one client; ROLLBACK on any error. `lock` takes a transaction-scoped advisory
-   * lock first. A deadlock victim (40P01: e.g. a rotation against a user deletion's cascade) is
-   * retried: PostgreSQL rolled it back whole, so running it again is safe.
+   * A transaction on one client; ROLLBACK on any error. `lock` names a transaction-scoped
+   * advisory lock taken first (per schema, so deployments sharing a database do not queue on each
+   * other). Locks are always taken session row first, then its refresh tokens (the order of the
+   * ON DELETE CASCADE), so rotations and deletions do not deadlock; a deadlock or serialization
+   * victim all the same is retried (PostgreSQL rolled it back whole), and after three tries it is
+   * a 503 to retry, never a 500.
    */
-  async tx<T>(fn: (c: Queryable) => Promise<T>, lock?: number): Promise<T> {
+  async tx<T>(fn: (c: Queryable) => Promise<T>, lock?: string): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.txOnce(fn, lock)
       } catch (err) {
-        if ((err as { code?: string }).code !== '40P01' || attempt >= 3) throw err
+        const code = (err as { code?: string }).code
+        if (code !== '40P01' && code !== '40001') throw err
+        if (attempt >= 3) throw new StoreUnavailableError('database', err)
       }
     }
   }
 
-  private async txOnce<T>(fn: (c: Queryable) => Promise<T>, lock?: number): Promise<T> {
+  private async txOnce<T>(fn: (c: Queryable) => Promise<T>, lock?: string): Promise<T> {
     let client: pg.PoolClient
     try {
       client = await this.pool.connect()
     } catch (err) {
       throw new StoreUnavailableError('database', err)
     }
+    // A checked-out client has no pool listener: without ours, a connection lost mid-transaction
+    // would be an unhandled 'error' event, which ends the process.
     let broken = false
+    const onError = () => {
+      broken = true
+    }
+    client.on('error', onError)
     try {
       await this.q('BEGIN', [], client)
-      if (lock !== undefined) await this.q('SELECT pg_advisory_xact_lock($1)', [lock], client)
+      if (lock !== undefined) await this.q('SELECT pg_advisory_xact_lock(hashtext($1))', [`${this.schema}:${lock}`], client)
       const out = await fn(client)
       await this.q('COMMIT', [], client)
       return out
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        broken = true
-      })
+      // A connection that failed or timed out is discarded, not asked to ROLLBACK (which would
+      // queue behind a hung query); the server rolls back what a lost connection left open.
+      if (broken || err instanceof StoreUnavailableError) broken = true
+      else
+        await client.query('ROLLBACK').catch(() => {
+          broken = true
+        })
       throw err
     } finally {
+      client.off('error', onError)
       client.release(broken)
     }
   }
@@ -127,8 +165,8 @@ export class PgDb {
   }
 }
 
-/** Advisory lock ids: one per critical section that must run alone across instances. */
-export const LOCKS = { migrate: 0x6761_7401, audit: 0x6761_7402, keys: 0x6761_7403 } as const
+/** Advisory locks (hashed with the schema): one per critical section that must run alone across instances. */
+export const LOCKS = { migrate: 'migrate', audit: 'audit', keys: 'keys' } as const
 
 /** Maps a UNIQUE violation to the field it concerns, or null for any other error. */
 export function conflictField(err: unknown): 'username' | 'email' | null {

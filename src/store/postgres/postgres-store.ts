@@ -14,8 +14,10 @@ export interface PostgresOptions {
   /** The schema holding Gatehouse's tables (created when missing). */
   schema: string
   poolSize: number
-  /** Carries this instance's writes to the others and theirs to it; null: no read cache. */
+  /** Carries this instance's writes to the others and theirs to it; null: a read cache of at most 1 s. */
   bus: ChangeBus | null
+  /** Told once when the database stops answering and once when it answers again. */
+  onHealth?: (up: boolean, err?: unknown) => void
 }
 
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/
@@ -26,19 +28,24 @@ const IDENT = /^[a-z_][a-z0-9_]{0,62}$/
  */
 export function openPostgresStore(o: PostgresOptions): Store & { pool: pg.Pool } {
   if (!IDENT.test(o.schema)) throw new Error(`invalid schema name: ${o.schema}`)
+  // Connection-string parameters override the pool's: an `options=` would silently replace the
+  // search_path and timeouts below (config refuses it too).
+  if (new URL(o.url).searchParams.has('options')) throw new Error('DATABASE_URL: options= is not supported (it would replace search_path and the timeouts)')
   const pool = new pg.Pool({
     connectionString: o.url,
     max: o.poolSize,
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    // Finds a peer that vanished without closing (a network split) instead of waiting on it.
+    keepAlive: true,
     // Server-side guards: no statement, and no transaction left idle, holds locks for long.
     options: `-c search_path=${o.schema} -c statement_timeout=10000 -c idle_in_transaction_session_timeout=10000`,
-    query_timeout: 15_000,
+    query_timeout: 11_000,
   })
   // An idle client's error (the server restarted) must not crash the process; the next query
   // gets a fresh connection or a StoreUnavailableError.
   pool.on('error', () => {})
-  const d = new PgDb(pool, o.bus)
+  const d = new PgDb(pool, o.bus, o.schema, o.onHealth)
   return {
     pool,
     ...postgresUsers(d),

@@ -58,12 +58,16 @@ export function postgresSessions(d: PgDb): SessionStore {
 
     async rotateRefreshToken(a) {
       const result = await d.tx(async (c) => {
-        // FOR UPDATE: concurrent rotations of one token queue on its row; the second sees it spent.
-        const tok = await d.one('SELECT session_id, used_at, sealed_successor FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE', [a.oldHash], c)
-        if (!tok) return { status: 'gone' } as const
-        const found = await load(tok.session_id as string, c, ' FOR UPDATE OF s')
+        // Lock order: the session row, then the token row (the order ON DELETE CASCADE takes them
+        // in, so a rotation never deadlocks with a user's deletion). Concurrent rotations of one
+        // token queue on the session's row; the second then reads the token spent.
+        const owner = await d.one('SELECT session_id FROM refresh_tokens WHERE token_hash = $1', [a.oldHash], c)
+        if (!owner) return { status: 'gone' } as const
+        const found = await load(owner.session_id as string, c, ' FOR UPDATE OF s')
         if (!found || found.session.endedAt) return { status: 'gone' } as const
         const { session, user } = found
+        const tok = await d.one('SELECT used_at, sealed_successor FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE', [a.oldHash], c)
+        if (!tok) return { status: 'gone' } as const
         if (tok.used_at != null) {
           const withinGrace = a.now.getTime() - (tok.used_at as Date).getTime() < a.graceSeconds * 1000
           if (withinGrace && typeof tok.sealed_successor === 'string') {
