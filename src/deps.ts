@@ -8,7 +8,6 @@ import type { RateLimiter } from './rate-limit/limiter.js'
 import { createFallbackLimiter } from './rate-limit/fallback-limiter.js'
 import { createMemoryLimiter, noLimiter } from './rate-limit/memory-limiter.js'
 import { createRedisLimiter } from './rate-limit/redis-limiter.js'
-import { isReady } from './redis/connection.js'
 import { connectSharedState, type SharedState } from './redis/shared-state.js'
 import type { ChangeBus } from './store/changes.js'
 import { openStore } from './store/open-store.js'
@@ -77,32 +76,27 @@ export const createLogger = (config: Readonly<Config>, destination?: pino.Destin
   destination ? pino(loggerOptions(config.logLevel), destination) : pino(loggerOptions(config.logLevel))
 
 /** Opens the configured store and applies its migrations; `bus` tells other instances what it changes. */
-export const openConfiguredStore = (config: Readonly<Config>, bus: ChangeBus | null = null, log?: Logger): Promise<Store> => openStore(config.database, bus, log)
+export const openConfiguredStore = (config: Readonly<Config>, bus: ChangeBus | null = null, log?: Logger): Promise<Store> =>
+  openStore(config.database, bus, log)
 
-/** Per-process limits, or Redis's shared ones with a per-process fallback while Redis is away. */
+/**
+ * The limits: Redis's (shared by every instance) when configured, else the machine's (a cluster
+ * primary's, shared by its workers), else this process's; each falls back to the next while it
+ * does not answer, so limits never switch off.
+ */
 function createLimiter(config: Readonly<Config>, shared: SharedState, log: Logger): RateLimiter {
   if (!config.rateLimit) return noLimiter
-  const local = createMemoryLimiter()
-  const redis = shared.redis
-  if (shared.workerLimiter)
-    return createFallbackLimiter(
-      shared.workerLimiter,
-      local,
-      () => process.connected,
-      () => log.warn('primary limiter unavailable; this worker limits alone'),
-    )
-  if (!redis) return local
   let warned = 0
-  return createFallbackLimiter(
-    createRedisLimiter(redis, config.redisKeyPrefix),
-    local,
-    () => isReady(redis),
-    (err) => {
-      if (Date.now() - warned < 60_000) return
-      warned = Date.now()
-      log.warn({ err }, 'redis rate limiter failed; this instance limits alone')
-    },
-  )
+  const warn = (what: string) => (err: unknown) => {
+    if (Date.now() - warned < 60_000) return
+    warned = Date.now()
+    log.warn({ err }, `${what} failed; limiting with the next one down`)
+  }
+  const local = createMemoryLimiter()
+  const machine = shared.workerLimiter ? createFallbackLimiter(shared.workerLimiter, local, () => process.connected, warn('the primary limiter')) : local
+  const redis = shared.redis
+  if (!redis) return machine
+  return createFallbackLimiter(createRedisLimiter(redis, config.redisKeyPrefix), machine, () => shared.redisStatus() === 'up', warn('the redis rate limiter'))
 }
 
 export { connectSharedState }

@@ -82,6 +82,10 @@ export async function serve(config: Readonly<Config>): Promise<void> {
         deps.log,
       )
     }
+    const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.host)
+    if (!loopback && config.metricsPort === null && config.metricsToken === null && cluster.isPrimary) {
+      deps.log.warn('/metrics is public on the API port: set METRICS_PORT (and keep it internal) or METRICS_TOKEN')
+    }
     deps.log.info(
       {
         database: config.database.kind === 'sqlite' ? config.database.path : config.database.kind,

@@ -1,5 +1,5 @@
 import type { BackoffRule, RateLimiter, RateRule } from '../rate-limit/limiter.js'
-import type { Change, ChangeBus } from '../store/changes.js'
+import { type Change, type ChangeBus, isChange } from '../store/changes.js'
 
 /** One end of a message pipe: a cluster worker's `process`, or the primary's handle on one worker. */
 export interface Channel {
@@ -13,7 +13,7 @@ type LimitOp =
   | { op: 'check' | 'fail'; key: string; rule: BackoffRule; now: number }
   | { op: 'reset'; key: string; rule: BackoffRule }
   | { op: 'reserve'; key: string; ttl: number }
-  | { op: 'release'; key: string }
+  | { op: 'release'; key: string; holder: string }
 
 type Msg = { gh: 'limit'; id: number; call: LimitOp } | { gh: 'limit-reply'; id: number; ok: boolean; value?: unknown } | { gh: 'change'; change: Change }
 
@@ -58,7 +58,7 @@ export function ipcLimiter(ch: Channel): RateLimiter {
     fail: (key, rule, now) => call({ op: 'fail', key, rule, now: now.getTime() }),
     reset: (key, rule) => call({ op: 'reset', key, rule }),
     reserve: (key, ttl) => call({ op: 'reserve', key, ttl }),
-    release: (key) => call({ op: 'release', key }),
+    release: (key, holder) => call({ op: 'release', key, holder }),
     close: async () => {
       for (const p of pending.values()) clearTimeout(p.timer)
       pending.clear()
@@ -70,7 +70,7 @@ export function ipcLimiter(ch: Channel): RateLimiter {
 export function ipcChangeBus(ch: Channel): ChangeBus {
   const subscribers = new Set<(c: Change) => void>()
   ch.on((m) => {
-    if (isMsg(m) && m.gh === 'change') for (const fn of subscribers) fn(m.change)
+    if (isMsg(m) && m.gh === 'change' && isChange(m.change)) for (const fn of subscribers) fn(m.change)
   })
   return {
     publish(change) {
@@ -92,13 +92,20 @@ export function ipcChangeBus(ch: Channel): ChangeBus {
 export function serveWorker(ch: Channel, limiter: RateLimiter, broadcast: (msg: unknown) => void): void {
   ch.on((m) => {
     if (!isMsg(m)) return
-    if (m.gh === 'change') return broadcast(m)
-    if (m.gh !== 'limit' || typeof m.id !== 'number') return
+    if (m.gh === 'change') return isChange(m.change) ? broadcast({ gh: 'change', change: m.change }) : undefined
+    if (m.gh !== 'limit' || typeof m.id !== 'number' || !validCall(m.call)) return
     run(limiter, m.call).then(
       (value) => ch.connected() && ch.send({ gh: 'limit-reply', id: m.id, ok: true, value } satisfies Msg),
       () => ch.connected() && ch.send({ gh: 'limit-reply', id: m.id, ok: false } satisfies Msg),
     )
   })
+}
+
+/** A worker is our own code, but a malformed message must not take the primary down. */
+function validCall(c: unknown): c is LimitOp {
+  if (typeof c !== 'object' || c === null) return false
+  const { op, key } = c as Record<string, unknown>
+  return typeof op === 'string' && typeof key === 'string'
 }
 
 function run(l: RateLimiter, c: LimitOp): Promise<unknown> {
@@ -114,8 +121,37 @@ function run(l: RateLimiter, c: LimitOp): Promise<unknown> {
     case 'reserve':
       return l.reserve(c.key, c.ttl)
     case 'release':
-      return l.release(c.key)
+      return l.release(c.key, c.holder)
     default:
       return Promise.reject(new Error('unknown limiter call'))
   }
+}
+
+/** Metrics for the API port's /metrics in a worker: the primary sums every worker's. */
+export function askPrimaryForMetrics(ch: Channel): Promise<string> {
+  return new Promise((resolve, reject) => {
+    if (!ch.connected()) return reject(new Error('primary unavailable'))
+    const id = ++metricsRequests
+    const timer = setTimeout(() => reject(new Error('primary metrics timed out')), 5_000)
+    timer.unref()
+    pendingMetrics.set(id, (text) => {
+      clearTimeout(timer)
+      if (text === null) reject(new Error('primary metrics failed'))
+      else resolve(text)
+    })
+    ch.send({ gh: 'metrics', id })
+  })
+}
+let metricsRequests = 0
+const pendingMetrics = new Map<number, (text: string | null) => void>()
+
+/** Routes the primary's metrics answers (installed once per worker). */
+export function listenForMetrics(ch: Channel): void {
+  ch.on((m) => {
+    const msg = m as { gh?: unknown; id?: unknown; text?: unknown }
+    if (msg?.gh !== 'metrics-reply' || typeof msg.id !== 'number') return
+    const done = pendingMetrics.get(msg.id)
+    pendingMetrics.delete(msg.id)
+    done?.(typeof msg.text === 'string' ? msg.text : null)
+  })
 }

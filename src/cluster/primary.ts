@@ -1,5 +1,4 @@
 import cluster, { type Worker } from 'node:cluster'
-import type { Server } from 'node:http'
 import type { Logger } from 'pino'
 import { AggregatorRegistry } from 'prom-client'
 import type { Config } from '../config.js'
@@ -29,27 +28,49 @@ export async function runPrimary(config: Readonly<Config>, log: Logger): Promise
   keys.close()
   await store.close()
 
-  const limiter = config.rateLimit && !config.redisUrl ? createMemoryLimiter() : noLimiter
+  // The machine's limits: what workers use without Redis, and while Redis is away.
+  const limiter = config.rateLimit ? createMemoryLimiter() : noLimiter
+  const aggregator = new AggregatorRegistry()
   const workers = new Set<Worker>()
   const broadcast = (m: unknown) => {
     for (const w of workers) if (w.isConnected()) w.send(m as object)
   }
   let stopping = false
+  // A worker that keeps dying is restarted ever more slowly (1 s doubling to a minute), and the
+  // delay resets once a worker has run for a minute.
+  let restartDelay = RESTART_DELAY_MS
   const fork = () => {
     const w = cluster.fork()
+    const startedAt = Date.now()
     workers.add(w)
-    serveWorker(workerChannel(w), limiter, broadcast)
+    const ch = workerChannel(w)
+    serveWorker(ch, limiter, broadcast)
+    ch.on((m) => {
+      const msg = m as { gh?: unknown; id?: unknown }
+      if (msg?.gh !== 'metrics' || typeof msg.id !== 'number') return
+      aggregator.clusterMetrics().then(
+        (text) => ch.connected() && ch.send({ gh: 'metrics-reply', id: msg.id, text }),
+        () => ch.connected() && ch.send({ gh: 'metrics-reply', id: msg.id, text: null }),
+      )
+    })
+    // Sending to a worker that is exiting can fail (EPIPE): logged, never fatal to the primary.
+    w.on('error', (err) => log.warn({ err, pid: w.process.pid }, 'worker channel error'))
     w.on('exit', (code, signal) => {
       workers.delete(w)
       if (stopping) return
-      log.error({ pid: w.process.pid, code, signal }, 'worker died; starting another')
-      setTimeout(() => !stopping && fork(), RESTART_DELAY_MS).unref()
+      if (Date.now() - startedAt > 60_000) restartDelay = RESTART_DELAY_MS
+      log.error({ pid: w.process.pid, code, signal, restartInMs: restartDelay }, 'worker died; starting another')
+      setTimeout(() => !stopping && fork(), restartDelay).unref()
+      restartDelay = Math.min(restartDelay * 2, 60_000)
     })
   }
   for (let i = 0; i < config.workers; i++) fork()
   log.info({ workers: config.workers }, 'primary started its workers')
 
-  const metricsServer = config.metricsPort === null ? null : await serveClusterMetrics(config, config.metricsPort, log)
+  const metricsServer =
+    config.metricsPort === null
+      ? null
+      : await serveMetrics(config, config.metricsPort, async () => ({ contentType: aggregator.contentType, text: await aggregator.clusterMetrics() }), log)
 
   const shutdown = (signal: string) => {
     if (stopping) return
@@ -74,10 +95,4 @@ export async function runPrimary(config: Readonly<Config>, log: Logger): Promise
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
-}
-
-/** The workers' metrics, summed (prom-client asks each worker over IPC). */
-function serveClusterMetrics(config: Readonly<Config>, port: number, log: Logger): Promise<Server> {
-  const aggregator = new AggregatorRegistry()
-  return serveMetrics(config, port, async () => ({ contentType: aggregator.contentType, text: await aggregator.clusterMetrics() }), log)
 }

@@ -57,7 +57,8 @@ function parseDatabaseUrl(url: string, poolSize: number, problems: string[]): Da
       problems.push(`DATABASE_URL: not a valid URL (got "${redactUrl(url)}")`)
       return { kind: 'sqlite', path: ':memory:' }
     }
-    if (parsed.searchParams.has('options')) problems.push('DATABASE_URL: options= is not supported (it would replace the search_path and timeouts Gatehouse sets; use ?schema=)')
+    if (parsed.searchParams.has('options'))
+      problems.push('DATABASE_URL: options= is not supported (it would replace the search_path and timeouts Gatehouse sets; use ?schema=)')
     const schema = parsed.searchParams.get('schema') ?? 'public'
     if (!SCHEMA.test(schema)) problems.push(`DATABASE_URL: ?schema= must be a lower-case identifier (got "${schema}")`)
     parsed.searchParams.delete('schema')

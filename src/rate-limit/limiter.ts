@@ -37,11 +37,12 @@ export interface RateLimiter {
   reset(key: string, rule: BackoffRule): Promise<void>
   /**
    * Takes the one slot named `key` (e.g. "a password check of this account is running"), atomically
-   * across everyone sharing this limiter. @returns false when it is taken. The slot frees itself
-   * after `ttlSeconds` if its holder never releases it (a crash).
+   * across everyone sharing this limiter. @returns a holder token, or null when the slot is taken.
+   * The slot frees itself after `ttlSeconds` if its holder never releases it (a crash).
    */
-  reserve(key: string, ttlSeconds: number): Promise<boolean>
-  release(key: string): Promise<void>
+  reserve(key: string, ttlSeconds: number): Promise<string | null>
+  /** Frees the slot only if `holder` still holds it (never someone else's). */
+  release(key: string, holder: string): Promise<void>
   close(): Promise<void>
 }
 

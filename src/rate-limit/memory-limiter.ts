@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import { type BackoffRule, backoffSeconds, type ConsumeResult, type RateLimiter, type RateRule } from './limiter.js'
 
@@ -15,7 +16,7 @@ const retryAfter = (until: number, t: number) => Math.max(1, Math.ceil((until - 
 export function createMemoryLimiter(maxKeysPerRule = 100_000): RateLimiter {
   const tables = new Map<string, LRUCache<string, Window | Failures>>()
   // Held slots (reserve/release): few at a time, each for the length of one password check.
-  const slots = new LRUCache<string, number>({ max: maxKeysPerRule })
+  const slots = new LRUCache<string, { holder: string; until: number }>({ max: maxKeysPerRule })
   const table = <T extends Window | Failures>(rule: { name: string }) => {
     let t = tables.get(rule.name)
     if (!t) {
@@ -68,14 +69,15 @@ export function createMemoryLimiter(maxKeysPerRule = 100_000): RateLimiter {
 
     async reserve(key, ttlSeconds) {
       const t = Date.now()
-      const until = slots.get(key)
-      if (until !== undefined && until > t) return false
-      slots.set(key, t + ttlSeconds * 1000)
-      return true
+      const held = slots.get(key)
+      if (held !== undefined && held.until > t) return null
+      const holder = randomUUID()
+      slots.set(key, { holder, until: t + ttlSeconds * 1000 })
+      return holder
     },
 
-    async release(key) {
-      slots.delete(key)
+    async release(key, holder) {
+      if (slots.get(key)?.holder === holder) slots.delete(key)
     },
 
     async close() {
@@ -90,7 +92,7 @@ export const noLimiter: RateLimiter = {
   check: async () => ({ allowed: true }),
   fail: async () => ({ allowed: true }),
   reset: async () => {},
-  reserve: async () => true,
+  reserve: async () => 'unlimited',
   release: async () => {},
   close: async () => {},
 }

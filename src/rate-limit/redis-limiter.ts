@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import type { BackoffRule, ConsumeResult, RateLimiter } from './limiter.js'
 
@@ -44,10 +45,16 @@ redis.call('HSET', KEYS[1], 'f', f, 'b', b, 'g', t + forget * 1000)
 redis.call('PEXPIRE', KEYS[1], forget * 1000)
 return tostring(b)`
 
+// Compare-and-delete: only the holder frees its slot.
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`
+
 type Scripted = Redis & {
   ghConsume(key: string, t: number, windowMs: number, limit: number): Promise<[number, string]>
   ghCheck(key: string, t: number): Promise<string>
   ghFail(key: string, t: number, free: number, base: number, max: number, forget: number): Promise<string>
+  ghRelease(key: string, holder: string): Promise<number>
 }
 
 const retryAfter = (until: number, t: number) => Math.max(1, Math.ceil((until - t) / 1000))
@@ -63,6 +70,7 @@ export function createRedisLimiter(redis: Redis, prefix: string): RateLimiter {
     r.defineCommand('ghConsume', { numberOfKeys: 1, lua: CONSUME })
     r.defineCommand('ghCheck', { numberOfKeys: 1, lua: CHECK })
     r.defineCommand('ghFail', { numberOfKeys: 1, lua: FAIL })
+    r.defineCommand('ghRelease', { numberOfKeys: 1, lua: RELEASE })
   }
   const k = (kind: string, rule: { name: string }, key: string) => `${prefix}${kind}:${rule.name}:${key}`
   return {
@@ -83,10 +91,11 @@ export function createRedisLimiter(redis: Redis, prefix: string): RateLimiter {
       await r.del(k('bo', rule, key))
     },
     async reserve(key, ttlSeconds) {
-      return (await r.set(`${prefix}slot:${key}`, '1', 'PX', ttlSeconds * 1000, 'NX')) === 'OK'
+      const holder = randomUUID()
+      return (await r.set(`${prefix}slot:${key}`, holder, 'PX', ttlSeconds * 1000, 'NX')) === 'OK' ? holder : null
     },
-    async release(key) {
-      await r.del(`${prefix}slot:${key}`)
+    async release(key, holder) {
+      await r.ghRelease(`${prefix}slot:${key}`, holder)
     },
     async close() {},
   }

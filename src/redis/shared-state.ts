@@ -1,7 +1,7 @@
 import cluster from 'node:cluster'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import { type Channel, ipcChangeBus, ipcLimiter } from '../cluster/ipc.js'
+import { askPrimaryForMetrics, type Channel, ipcChangeBus, ipcLimiter, listenForMetrics } from '../cluster/ipc.js'
 import type { Config } from '../config.js'
 import type { RateLimiter } from '../rate-limit/limiter.js'
 import type { ChangeBus } from '../store/changes.js'
@@ -12,8 +12,10 @@ import { connectRedis, isReady } from './connection.js'
 export interface SharedState {
   redis: Redis | null
   bus: ChangeBus | null
-  /** Without Redis, a cluster worker's limits are kept by the primary for all workers. */
+  /** In a cluster worker: the machine's limits, kept by the primary for all workers (used without Redis, and while it is away). */
   workerLimiter: RateLimiter | null
+  /** In a cluster worker: every worker's metrics, summed by the primary. */
+  clusterMetrics: (() => Promise<string>) | null
   /** 'off' without REDIS_URL; otherwise whether Redis answers now. */
   redisStatus(): 'off' | 'up' | 'down'
   close(): Promise<void>
@@ -26,12 +28,16 @@ const READY_WAIT_MS = 1_000
  * way: Gatehouse serves without Redis (degraded) and picks it up when it answers.
  */
 export async function connectSharedState(config: Readonly<Config>, log: Logger): Promise<SharedState> {
+  // WORKERS > 1: the primary keeps the machine's limits, sums metrics and (without Redis) relays changes.
+  const primary: Channel | null = cluster.isWorker
+    ? { send: (m) => process.send?.(m), on: (fn) => process.on('message', fn), connected: () => process.connected }
+    : null
+  if (primary) listenForMetrics(primary)
+  const workerLimiter = primary ? ipcLimiter(primary) : null
+  const clusterMetrics = primary ? () => askPrimaryForMetrics(primary) : null
   if (!config.redisUrl) {
-    if (!cluster.isWorker) return { redis: null, bus: null, workerLimiter: null, redisStatus: () => 'off', close: async () => {} }
-    // WORKERS > 1 without Redis: the primary relays changes and keeps the limits for the machine.
-    const primary: Channel = { send: (m) => process.send?.(m), on: (fn) => process.on('message', fn), connected: () => process.connected }
-    const bus = ipcChangeBus(primary)
-    return { redis: null, bus, workerLimiter: ipcLimiter(primary), redisStatus: () => 'off', close: () => bus.close() }
+    const bus = primary ? ipcChangeBus(primary) : null
+    return { redis: null, bus, workerLimiter, clusterMetrics, redisStatus: () => 'off', close: async () => bus?.close() }
   }
   const redis = connectRedis(config.redisUrl, 'commands', log)
   const subscriber = connectRedis(config.redisUrl, 'changes', log)
@@ -41,7 +47,8 @@ export async function connectSharedState(config: Readonly<Config>, log: Logger):
   return {
     redis,
     bus,
-    workerLimiter: null,
+    workerLimiter,
+    clusterMetrics,
     redisStatus: () => (isReady(redis) && bus.live() ? 'up' : 'down'),
     async close() {
       await bus.close()

@@ -48,7 +48,7 @@ export async function assertLoginAllowed(deps: ThrottleDeps, account: string, me
 }
 
 /** A held slot frees itself after this long if its holder died (longer than any password check). */
-const CHECK_SLOT_SECONDS = 60
+const CHECK_SLOT_SECONDS = 40
 
 /**
  * Runs `fn` (the password check) as the account's only one in flight, across every instance that
@@ -59,11 +59,12 @@ export async function oneCheckAtATime<T>(deps: Pick<Deps, 'config' | 'limiter'>,
   // RATE_LIMIT=off (benchmarks, tests) lifts it with the other limits.
   if (!deps.config.rateLimit) return fn()
   const slot = `check:${account}`
-  if (!(await deps.limiter.reserve(slot, CHECK_SLOT_SECONDS))) throw tooManyRequests(1)
+  const holder = await deps.limiter.reserve(slot, CHECK_SLOT_SECONDS)
+  if (holder === null) throw tooManyRequests(1)
   try {
     return await fn()
   } finally {
-    await deps.limiter.release(slot).catch(() => {})
+    await deps.limiter.release(slot, holder).catch(() => {})
   }
 }
 

@@ -9,6 +9,14 @@ export type Change =
   /** Anything may have changed (a purge, or a gap in delivery): drop everything. */
   | { kind: 'all' }
 
+/** Messages arrive from other processes: only a well-formed change counts. */
+export function isChange(c: unknown): c is Change {
+  if (typeof c !== 'object' || c === null) return false
+  const { kind, id } = c as Record<string, unknown>
+  if (kind === 'session' || kind === 'user') return typeof id === 'string'
+  return kind === 'keys' || kind === 'all'
+}
+
 export interface ChangeBus {
   /** Tells every instance, this one included. Fire-and-forget: a lost message makes `live()` false. */
   publish(change: Change): void

@@ -38,13 +38,15 @@ export class SessionCache {
     const hit = this.peek(id)
     if (hit) return hit
     const generation = this.generation
+    // Aged from before the read: the row may be as old as the moment the query started.
+    const readAt = performance.now()
     const found = await load()
     if (found && generation === this.generation && this.live()) {
       Object.freeze(found.session)
       Object.freeze(found.user.roles)
       Object.freeze(found.user)
       if (this.entries.size >= this.max) this.entries.clear()
-      this.entries.set(id, { entry: found, at: performance.now() })
+      this.entries.set(id, { entry: found, at: readAt })
     }
     return found
   }

@@ -55,18 +55,25 @@ export function limiterContract(name: string, open: () => Promise<RateLimiter>):
   withLimiter('slots: one holder at a time, concurrent reservations included; free again once released', async (l) => {
     const key = `slot-${uniq()}`
     const results = await Promise.all(Array.from({ length: 10 }, () => l.reserve(key, 60)))
-    assert.equal(results.filter(Boolean).length, 1)
-    assert.equal(await l.reserve(`${key}-other`, 60), true, 'slots are independent')
-    await l.release(key)
-    assert.equal(await l.reserve(key, 60), true)
+    const holders = results.filter((h) => h !== null)
+    assert.equal(holders.length, 1)
+    assert.notEqual(await l.reserve(`${key}-other`, 60), null, 'slots are independent')
+    await l.release(key, 'not-the-holder')
+    assert.equal(await l.reserve(key, 60), null, 'only the holder frees it')
+    await l.release(key, holders[0]!)
+    assert.notEqual(await l.reserve(key, 60), null)
   })
 
   withLimiter('slots: a slot never released frees itself after its time', async (l) => {
     const key = `slot-${uniq()}`
-    assert.equal(await l.reserve(key, 1), true)
-    assert.equal(await l.reserve(key, 1), false)
+    const first = await l.reserve(key, 1)
+    assert.notEqual(first, null)
+    assert.equal(await l.reserve(key, 1), null)
     await new Promise((r) => setTimeout(r, 1100))
-    assert.equal(await l.reserve(key, 1), true)
+    const second = await l.reserve(key, 1)
+    assert.notEqual(second, null)
+    await l.release(key, first!)
+    assert.equal(await l.reserve(key, 1), null, "the expired holder's late release does not free the new holder's slot")
   })
 
   withLimiter('back-off: concurrent failures are all counted', async (l) => {

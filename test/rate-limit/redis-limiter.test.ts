@@ -31,10 +31,17 @@ test('redis: two instances on one Redis share one budget', async (t) => {
   assert.equal(results.filter((r) => r.allowed).length, 4)
 })
 
-test('fallback: while the shared limiter fails, this instance limits alone (never open), and the failure is reported', async () => {
+test('fallback: while the shared limiter fails, this instance limits alone (never open), the failure is reported, and it is not asked again at once', async () => {
   const failures: unknown[] = []
   const broken = createMemoryLimiter()
-  const failing = { ...broken, consume: async () => Promise.reject(new Error('redis down')) }
+  let calls = 0
+  const failing = {
+    ...broken,
+    consume: async () => {
+      calls++
+      throw new Error('redis down')
+    },
+  }
   const l = createFallbackLimiter(
     failing,
     createMemoryLimiter(),
@@ -48,5 +55,6 @@ test('fallback: while the shared limiter fails, this instance limits alone (neve
     results.map((r) => r.allowed),
     [true, true, false],
   )
-  assert.equal(failures.length, 3)
+  assert.equal(failures.length, 1, 'one failure opens the breaker')
+  assert.equal(calls, 1, 'a failing Redis costs one timeout, not one per call')
 })

@@ -29,12 +29,13 @@ export function registerOpsRoutes(app: FastifyInstance, deps: Deps): void {
 }
 
 /** GET /metrics: Prometheus text; with METRICS_TOKEN, only for `Authorization: Bearer <token>`. */
-function registerMetricsRoute(app: FastifyInstance, deps: Pick<Deps, 'config' | 'metrics'>): void {
+function registerMetricsRoute(app: FastifyInstance, deps: Pick<Deps, 'config' | 'metrics' | 'shared'>): void {
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async function metrics(request, reply) {
     if (!metricsAllowed(deps.config, request.headers.authorization)) {
       return reply.code(401).header('www-authenticate', 'Bearer').send({ detail: 'Not authenticated' })
     }
     reply.header('content-type', deps.metrics.registry.contentType)
-    return deps.metrics.registry.metrics()
+    // In a cluster worker, every worker's counts (a scrape may reach any worker).
+    return deps.shared.clusterMetrics ? deps.shared.clusterMetrics() : deps.metrics.registry.metrics()
   })
 }

@@ -63,7 +63,9 @@ export function postgresUsers(d: PgDb): UserStore {
       if (q.prefix) {
         // left(), not LIKE: a prefix holding % or _ means itself.
         args.push(q.prefix)
-        where.push(`(left(u.username_key, ${q.prefix.length}) = $${args.length} OR left(u.email_key, ${q.prefix.length}) = $${args.length})`)
+        // left() counts characters (code points), not UTF-16 units.
+        const n = [...q.prefix].length
+        where.push(`(left(u.username_key, ${n}) = $${args.length} OR left(u.email_key, ${n}) = $${args.length})`)
       }
       if (q.afterUsernameKey !== undefined) {
         args.push(q.afterUsernameKey)

@@ -65,7 +65,9 @@ export function sqliteUsers(d: SqliteDb): UserStore {
       if (q.prefix) {
         // substr, not LIKE: a prefix holding % or _ means itself.
         where.push('(substr(u.username_key, 1, ?) = ? OR substr(u.email_key, 1, ?) = ?)')
-        args.push(q.prefix.length, q.prefix, q.prefix.length, q.prefix)
+        // substr counts characters (code points), not UTF-16 units.
+        const n = [...q.prefix].length
+        args.push(n, q.prefix, n, q.prefix)
       }
       if (q.afterUsernameKey !== undefined) where.push('u.username_key > ?'), args.push(q.afterUsernameKey)
       const sql = `SELECT ${USER_COLS} FROM users u ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY u.username_key LIMIT ?`

@@ -83,6 +83,12 @@ export function userStoreContract(name: string, open: Open): void {
       [],
       'wildcards are literal',
     )
+    await s.createUser(newUser('😀smile'))
+    assert.deepEqual(
+      (await s.listUsers({ prefix: '😀s', limit: 10 })).map((u) => u.username),
+      ['😀smile'],
+      'a prefix outside the BMP counts characters, not UTF-16 units',
+    )
   })
 
   t('deleting a user removes its sessions and tokens', async (s) => {
