@@ -52,6 +52,8 @@ async function both(t: import('node:test').TestContext, dir: string, env: Record
   return [a, b]
 }
 
+// The bounds are 200 ms, not the issue's 1 s: a cached session expires after 1 s anyway, so only
+// a bound well under that proves the bus (the entry is loaded just before each logout).
 test('two instances on one PostgreSQL and one Redis: accounts, refresh reuse, back-off, key rotation and logout are shared', async (t) => {
   const { dir, env } = deployment(t)
   const [a, b] = await both(t, dir, env)
@@ -70,7 +72,7 @@ test('two instances on one PostgreSQL and one Redis: accounts, refresh reuse, ba
   const replay = await refresh(b.base, first.body.refresh_token)
   assert.equal(replay.status, 400, 'reuse detected on the other instance')
   assert.equal((await refresh(a.base, successor.refresh_token)).status, 400, 'the whole session ended, also on A')
-  assert.equal((await timeUntil(async () => (await meStatus(a.base, successor.access_token)) === 401, 1_000)) >= 0, true)
+  assert.equal((await timeUntil(async () => (await meStatus(a.base, successor.access_token)) === 401, 200)) >= 0, true)
 
   // Back-off counts across both: 2 wrong passwords on A and 2 on B (from one address) block the
   // account+address after the 4th (3 are free), which neither instance alone would have done.
@@ -93,7 +95,7 @@ test('two instances on one PostgreSQL and one Redis: accounts, refresh reuse, ba
   const published = await timeUntil(async () => {
     const jwks = (await (await fetch(`${b.base}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }
     return jwks.keys.some((k) => k.kid === newKid)
-  }, 1_000)
+  }, 200)
   const fresh = await login(a.base, 'root')
   assert.equal(kidOf(fresh.body.access_token), newKid)
   assert.equal(await meStatus(b.base, fresh.body.access_token), 200)
@@ -103,7 +105,7 @@ test('two instances on one PostgreSQL and one Redis: accounts, refresh reuse, ba
   for (let i = 0; i < 3; i++) assert.equal(await meStatus(b.base, session.body.access_token), 200)
   const revoke = fetch(`${a.base}/revoke`, { method: 'POST', body: new URLSearchParams({ token: session.body.refresh_token }) })
   assert.equal((await revoke).status, 200)
-  const propagation = await timeUntil(async () => (await meStatus(b.base, session.body.access_token)) === 401, 1_000)
+  const propagation = await timeUntil(async () => (await meStatus(b.base, session.body.access_token)) === 401, 200)
   t.diagnostic(`key published on B after ${published.toFixed(0)} ms; logout on A refused on B after ${propagation.toFixed(1)} ms`)
 })
 
@@ -130,13 +132,16 @@ async function ownRedis(t: import('node:test').TestContext, port: number) {
       }
     }, 5_000)
   }
-  let proc = run()
-  await up()
+  let proc: ReturnType<typeof run> | null = null
   return {
+    start: async () => {
+      proc = run()
+      await up()
+    },
     kill: () =>
       new Promise<void>((resolve) => {
-        proc.on('exit', () => resolve())
-        proc.kill('SIGKILL')
+        proc!.on('exit', () => resolve())
+        proc!.kill('SIGKILL')
       }),
     restart: async () => {
       proc = run()
@@ -150,6 +155,7 @@ const readyz = async (base: string) => (await (await fetch(`${base}/readyz`)).js
 test('Redis goes away: both instances keep serving (limits per instance, revocation from the database), say so, and recover when it returns', async (t) => {
   const port = 20_000 + Math.floor(Math.random() * 20_000)
   const redis = await ownRedis(t, port)
+  await redis.start()
   const { dir, env } = deployment(t, { REDIS_URL: `redis://127.0.0.1:${port}` })
   const [a, b] = await both(t, dir, env)
   assert.deepEqual((await readyz(a.base)).checks.redis, 'up')
@@ -165,7 +171,7 @@ test('Redis goes away: both instances keep serving (limits per instance, revocat
 
   // Revocation without the bus: B stops trusting its cache and reads the database.
   assert.equal((await fetch(`${a.base}/revoke`, { method: 'POST', body: new URLSearchParams({ token: s1.body.refresh_token }) })).status, 200)
-  const revokedWhileDown = await timeUntil(async () => (await meStatus(b.base, s1.body.access_token)) === 401, 1_000)
+  const revokedWhileDown = await timeUntil(async () => (await meStatus(b.base, s1.body.access_token)) === 401, 200)
   // Limits still apply, per instance: 3 free failures from this address, then 429.
   for (let i = 0; i < 4; i++) assert.equal((await login(a.base, 'lee', 'wrong password!')).status, 401)
   assert.equal((await login(a.base, 'lee')).status, 429)
@@ -177,9 +183,29 @@ test('Redis goes away: both instances keep serving (limits per instance, revocat
   const s2 = await login(b.base, 'lee')
   for (let i = 0; i < 3; i++) assert.equal(await meStatus(b.base, s2.body.access_token), 200)
   assert.equal((await fetch(`${a.base}/revoke`, { method: 'POST', body: new URLSearchParams({ token: s2.body.refresh_token }) })).status, 200)
-  const revokedAfter = await timeUntil(async () => (await meStatus(b.base, s2.body.access_token)) === 401, 1_000)
+  const revokedAfter = await timeUntil(async () => (await meStatus(b.base, s2.body.access_token)) === 401, 200)
   t.diagnostic(
     `outage seen by readyz after ${noticed.toFixed(0)} ms; logout seen on B during the outage after ${revokedWhileDown.toFixed(1)} ms; ` +
       `recovered ${recovered.toFixed(0)} ms after Redis returned; logout propagation after recovery ${revokedAfter.toFixed(1)} ms`,
   )
+})
+
+test('an instance started while Redis is down serves degraded, then joins the bus when Redis comes', async (t) => {
+  const port = 20_000 + Math.floor(Math.random() * 20_000)
+  const redis = await ownRedis(t, port)
+  const { dir, env } = deployment(t, { REDIS_URL: `redis://127.0.0.1:${port}` })
+  const [a, b] = await both(t, dir, env)
+  assert.deepEqual(await readyz(a.base), { status: 'degraded', checks: { database: 'up', redis: 'down' } })
+  assert.equal(
+    (await fetch(`${a.base}/register`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'max', password: PASSWORD }) })).status,
+    201,
+  )
+
+  await redis.start()
+  const joined = await timeUntil(async () => (await readyz(a.base)).status === 'ready' && (await readyz(b.base)).status === 'ready', 5_000)
+  const s = await login(b.base, 'max')
+  for (let i = 0; i < 3; i++) assert.equal(await meStatus(b.base, s.body.access_token), 200)
+  assert.equal((await fetch(`${a.base}/revoke`, { method: 'POST', body: new URLSearchParams({ token: s.body.refresh_token }) })).status, 200)
+  const propagation = await timeUntil(async () => (await meStatus(b.base, s.body.access_token)) === 401, 200)
+  t.diagnostic(`joined ${joined.toFixed(0)} ms after Redis started; logout propagation ${propagation.toFixed(1)} ms`)
 })
