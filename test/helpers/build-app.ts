@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
@@ -42,4 +45,19 @@ export async function buildTestApp(
     if (schema) await dropSchema(schema)
   })
   return { app, deps }
+}
+
+/**
+ * A database several apps in one test can share (two instances): a SQLite file, or with
+ * `TEST_STORE=postgres` a fresh PostgreSQL schema; removed when the test ends.
+ */
+export function sharedDatabase(t: TestContext): { DATABASE_URL: string } {
+  if (TEST_ON_POSTGRES) {
+    const schema = newSchemaName()
+    t.after(() => dropSchema(schema))
+    return { DATABASE_URL: schemaUrl(schema) }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-shared-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return { DATABASE_URL: `sqlite:${join(dir, 'g.db')}` }
 }

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { test } from 'node:test'
 import { rotateIfDue } from '../../src/tokens/rotation.js'
-import { buildTestApp, testClock } from '../helpers/build-app.js'
+import { buildTestApp, sharedDatabase, testClock } from '../helpers/build-app.js'
 import { adminLogin, auditTypes, bearer, decodeJwt, login, me, registerUser } from '../helpers/fixtures.js'
 
 const kidOf = (token: string) => decodeJwt(token).header.kid as string
@@ -65,9 +62,7 @@ test('rotation with {"now": true} signs with the new key at once; bad bodies are
 })
 
 test('KEY_ROTATION_INTERVAL: rotates when the newest key is that old, once, even with two instances racing', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-keys-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
-  const env = { DATABASE_URL: `sqlite:${join(dir, 'g.db')}`, KEY_ROTATION_INTERVAL: '2h' }
+  const env = { ...sharedDatabase(t), KEY_ROTATION_INTERVAL: '2h' }
   const clock = testClock()
   const a = await buildTestApp(t, env, { clock })
   const b = await buildTestApp(t, env, { clock }) // a second instance on the same database

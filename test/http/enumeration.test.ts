@@ -2,13 +2,10 @@
 // or an imported bcrypt hash), a password whose NFKC form differs, and a disabled account with a
 // wrong password all answer alike. Statistical, as the issue asks: medians within 10%.
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { test } from 'node:test'
 import bcrypt from '@node-rs/bcrypt'
 import type { LightMyRequestResponse } from 'fastify'
-import { buildTestApp } from '../helpers/build-app.js'
+import { buildTestApp, sharedDatabase } from '../helpers/build-app.js'
 import { FORM, form, registerUser } from '../helpers/fixtures.js'
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
@@ -16,9 +13,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 // @see issue 6: a wrong password whose NFKC form differed cost a second argon2 verification (22 ms
 // against 12 ms for an unknown user), and bcrypt accounts timed differently from the argon2 dummy.
 test('unknown user, wrong password (argon2id, bcrypt, NFKC-different) and a disabled account answer alike, in body and in time', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-enum-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
-  const env = { DATABASE_URL: `sqlite:${join(dir, 'g.db')}` }
+  const env = sharedDatabase(t)
   // An imported bcrypt account exists before the measured server starts (as after an import).
   const setup = await buildTestApp(t, env)
   await setup.deps.store.createUser({

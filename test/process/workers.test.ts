@@ -6,7 +6,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { before, test } from 'node:test'
-import { dropSchema, newSchemaName, schemaUrl } from '../helpers/postgres.js'
+import { dropSchema, newSchemaName, schemaUrl, TEST_REDIS_URL } from '../helpers/postgres.js'
 import { ensureBuild, start, stop } from '../helpers/process.js'
 
 before(ensureBuild)
@@ -35,18 +35,19 @@ function once(
 }
 const form = (f: Record<string, string>) => ({ body: new URLSearchParams(f).toString(), type: 'application/x-www-form-urlencoded' })
 
-for (const backend of ['sqlite', 'postgres'] as const) {
+for (const backend of ['sqlite', 'postgres', 'postgres+redis'] as const) {
   test(`WORKERS=2 on ${backend}: two processes serve one port; logout and back-off hold across them`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-workers-'))
     const schema = newSchemaName()
     t.after(async () => {
       rmSync(dir, { recursive: true, force: true })
-      if (backend === 'postgres') await dropSchema(schema)
+      if (backend !== 'sqlite') await dropSchema(schema)
     })
     const metricsPort = 20_000 + Math.floor(Math.random() * 20_000)
     const env = {
       PORT: '0',
       DATABASE_URL: backend === 'sqlite' ? 'sqlite:./g.db' : schemaUrl(schema),
+      ...(backend === 'postgres+redis' ? { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `${schema}:` } : {}),
       REFRESH_REUSE_GRACE: '0s',
       METRICS_PORT: String(metricsPort),
       METRICS_TOKEN: 'm'.repeat(32),

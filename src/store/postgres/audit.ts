@@ -16,20 +16,30 @@ const toEvent = (r: Row): AuditEvent => ({
 })
 
 export function postgresAudit(d: PgDb): AuditStore {
+  // Appends run one at a time in this process too: waiting on the advisory lock would otherwise
+  // hold one pooled connection per waiting append, and a burst of logins would drain the pool.
+  let tail: Promise<unknown> = Promise.resolve()
+  const oneAtATime = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = tail.then(fn, fn)
+    tail = run.catch(() => {})
+    return run
+  }
   return {
-    async appendAuditEvent(e) {
+    appendAuditEvent(e) {
       // The advisory lock serialises appends across instances: reading the head and appending
       // after it is one step, so the chain never forks.
-      return d.tx(async (c) => {
-        const head = await d.one('SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1', [], c)
-        const row = chainEvent(head ? { id: Number(head.id), hash: head.hash as string } : null, e)
-        await d.q(
-          'INSERT INTO audit_events (id, type, at, actor_id, subject_id, ip, user_agent, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
-          [row.id, row.type, row.at, row.actorId, row.subjectId, row.ip, row.userAgent, row.detailsJson, row.prevHash, row.hash],
-          c,
-        )
-        return row
-      }, LOCKS.audit)
+      return oneAtATime(() =>
+        d.tx(async (c) => {
+          const head = await d.one('SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1', [], c)
+          const row = chainEvent(head ? { id: Number(head.id), hash: head.hash as string } : null, e)
+          await d.q(
+            'INSERT INTO audit_events (id, type, at, actor_id, subject_id, ip, user_agent, details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
+            [row.id, row.type, row.at, row.actorId, row.subjectId, row.ip, row.userAgent, row.detailsJson, row.prevHash, row.hash],
+            c,
+          )
+          return row
+        }, LOCKS.audit),
+      )
     },
 
     async listAuditEvents(q) {
