@@ -99,6 +99,9 @@ function createLimiter(config: Readonly<Config>, shared: SharedState, log: Logge
   return createFallbackLimiter(createRedisLimiter(redis, config.redisKeyPrefix), machine, () => shared.redisStatus() === 'up', warn('the redis rate limiter'))
 }
 
+/** A cluster primary's limiter: the machine's limits, for its workers. */
+export const createMachineLimiter = (config: Readonly<Config>): RateLimiter => (config.rateLimit ? createMemoryLimiter() : noLimiter)
+
 export { connectSharedState }
 
 export function createKeyRing(config: Readonly<Config>, store: Store, clock: () => Date, log: Logger): Promise<KeyRing> {

@@ -2,9 +2,8 @@ import cluster, { type Worker } from 'node:cluster'
 import type { Logger } from 'pino'
 import { AggregatorRegistry } from 'prom-client'
 import type { Config } from '../config.js'
-import { createKeyRing, openConfiguredStore } from '../deps.js'
+import { createKeyRing, createMachineLimiter, openConfiguredStore } from '../deps.js'
 import { serveMetrics } from '../metrics/metrics-server.js'
-import { createMemoryLimiter, noLimiter } from '../rate-limit/memory-limiter.js'
 import { type Channel, serveWorker } from './ipc.js'
 
 const RESTART_DELAY_MS = 1_000
@@ -29,7 +28,7 @@ export async function runPrimary(config: Readonly<Config>, log: Logger): Promise
   await store.close()
 
   // The machine's limits: what workers use without Redis, and while Redis is away.
-  const limiter = config.rateLimit ? createMemoryLimiter() : noLimiter
+  const limiter = createMachineLimiter(config)
   const aggregator = new AggregatorRegistry()
   const workers = new Set<Worker>()
   const broadcast = (m: unknown) => {

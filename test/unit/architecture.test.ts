@@ -41,9 +41,16 @@ test('routes and services record security outcomes only through the events sink'
 })
 
 test('only deps.ts and open-store.ts construct concrete back ends', () => {
-  const allowed = ['deps.ts', 'store/open-store.ts', 'store/sqlite/sqlite-store.ts', 'rate-limit/memory-limiter.ts']
+  const allowed = [
+    'deps.ts',
+    'store/open-store.ts',
+    'store/sqlite/sqlite-store.ts',
+    'store/postgres/postgres-store.ts',
+    'rate-limit/memory-limiter.ts',
+    'rate-limit/redis-limiter.ts',
+  ]
   for (const s of sources.filter((s) => !allowed.includes(s.path))) {
-    assert.doesNotMatch(s.text, /openSqliteStore|createMemoryLimiter/, s.path)
+    assert.doesNotMatch(s.text, /openSqliteStore|openPostgresStore|createMemoryLimiter|createRedisLimiter/, s.path)
   }
 })
 
