@@ -3,7 +3,7 @@
 // responses (refresh). Latency is reported in microseconds.
 import { execFile, execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { request } from 'node:http'
+import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
@@ -96,9 +96,8 @@ export const runLoad = (name: string, l: Load): Promise<Row> =>
  * Unloaded latency: `n` requests one after another on one keep-alive connection, timed with
  * hrtime. Microsecond resolution where autocannon only has milliseconds.
  */
-export async function probeLatency(name: string, l: Omit<Load, 'connections' | 'seconds'>, n: number): Promise<Row> {
-  const { Agent } = await import('node:http')
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+export async function probeLatency(name: string, l: Omit<Load, 'connections' | 'seconds'>, n: number, shared?: Agent): Promise<Row> {
+  const agent = shared ?? new Agent({ keepAlive: true, maxSockets: 1 })
   const times: number[] = []
   let non2xx = 0
   const t0 = performance.now()
@@ -116,7 +115,7 @@ export async function probeLatency(name: string, l: Omit<Load, 'connections' | '
     if (status < 200 || status > 299) non2xx++
   }
   const elapsed = (performance.now() - t0) / 1000
-  agent.destroy()
+  if (!shared) agent.destroy()
   times.sort((a, b) => a - b)
   return { name, client: 'probe', rps: n / elapsed, p50us: times[Math.floor(n / 2)]!, p99us: times[Math.floor(n * 0.99)]!, errors: 0, non2xx }
 }
