@@ -1,3 +1,5 @@
+import type { NewOutboxMessage } from './outbox.js'
+
 /** Single-use tokens (email verification, password reset, MFA challenges), stored only as hashes. */
 
 export interface NewOneTimeToken {
@@ -12,8 +14,13 @@ export interface NewOneTimeToken {
 }
 
 export interface OneTimeTokenStore {
-  /** Stores a token; with `replace`, the user's other tokens of that purpose go first (one live at a time). */
-  createOneTimeToken(t: NewOneTimeToken, replace: boolean): Promise<void>
+  /**
+   * Stores a token; with `replace`, the user's other tokens of that purpose go first (one live at
+   * a time). With `mail`, the message carrying it is queued in the same transaction.
+   */
+  createOneTimeToken(t: NewOneTimeToken, replace: boolean, mail?: NewOutboxMessage): Promise<void>
+  /** The token's user and data without spending it (to validate a request before changing anything), or null. */
+  findOneTimeToken(tokenHash: string, purpose: string, now: Date): Promise<{ userId: string; data: string | null } | null>
   /**
    * Spends a token, atomically: of concurrent calls exactly one gets it.
    * @returns its user and data, or null when unknown, of another purpose, spent or expired at `now`.

@@ -7,12 +7,14 @@
 import type { AuditStore } from './audit.js'
 import type { KeyStore } from './keys.js'
 import type { OneTimeTokenStore } from './one-time-tokens.js'
+import type { OutboxStore } from './outbox.js'
 import type { SessionStore } from './sessions.js'
 import type { UserStore } from './users.js'
 
 export type { AuditEvent, AuditQuery, AuditStore, NewAuditEvent } from './audit.js'
 export type { KeyStore, SigningKeyRow } from './keys.js'
 export type { NewOneTimeToken, OneTimeTokenStore } from './one-time-tokens.js'
+export type { NewOutboxMessage, OutboxMessage, OutboxStore } from './outbox.js'
 export type { NewSession, RotateArgs, RotateResult, Session, SessionStore } from './sessions.js'
 export type { NewUser, User, UserListQuery, UserPatch, UserStore } from './users.js'
 
@@ -23,7 +25,7 @@ export class StoreConflictError extends Error {
   }
 }
 
-export interface Store extends UserStore, SessionStore, KeyStore, OneTimeTokenStore, AuditStore {
+export interface Store extends UserStore, SessionStore, KeyStore, OneTimeTokenStore, AuditStore, OutboxStore {
   /** Applies pending migrations; safe to call from several processes at once. */
   migrate(): Promise<void>
   /** Resolves when storage answers a trivial query. */

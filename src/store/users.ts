@@ -5,6 +5,8 @@ export interface User {
   username: string
   email: string | null
   emailVerified: boolean
+  /** An address the user asked to change to, until its verification link is used. */
+  pendingEmail: string | null
   roles: string[]
   disabled: boolean
   createdAt: Date
@@ -26,6 +28,7 @@ export interface NewUser {
 
 export interface UserPatch {
   email?: { email: string | null; emailKey: string | null }
+  pendingEmail?: string | null
   emailVerified?: boolean
   roles?: string[]
   disabled?: boolean
@@ -57,6 +60,10 @@ export interface UserStore {
   listUsers(q: UserListQuery): Promise<User[]>
   /** @returns the updated user, or null when absent. @throws StoreConflictError on a taken email. */
   updateUser(id: string, patch: UserPatch, now: Date): Promise<User | null>
+  /** The user with this case-folded email, or null. */
+  findUserByEmailKey(emailKey: string): Promise<User | null>
+  /** Sets the hash unconditionally (a password reset proved control of the email instead). */
+  setPasswordHash(id: string, newHash: string, now: Date): Promise<boolean>
   /** Replaces the hash only while it still equals `oldHash` (a concurrent change wins). */
   updatePasswordHash(id: string, oldHash: string, newHash: string, now: Date): Promise<boolean>
   /** Deletes the user and, through the foreign key, every session, refresh and one-time token. */

@@ -29,7 +29,10 @@ test('postgres: migrations run once, also when several instances start together'
   t.after(() => Promise.all(stores.map((s) => s.close())))
   const pool = (stores[0] as unknown as { pool: import('pg').Pool }).pool
   const { rows } = await pool.query('SELECT version, name FROM schema_migrations ORDER BY version')
-  assert.deepEqual(rows, [{ version: 1, name: 'init' }])
+  assert.deepEqual(rows, [
+    { version: 1, name: 'init' },
+    { version: 2, name: 'email' },
+  ])
 })
 
 test('postgres: a connection lost in the middle of a transaction is a StoreUnavailableError (not a crash); the next call works', async (t) => {

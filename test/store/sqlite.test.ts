@@ -25,6 +25,7 @@ test('sqlite: a file database uses WAL, synchronous=FULL and foreign keys; migra
   assert.deepEqual(db.prepare('SELECT version, name FROM schema_migrations').all(), [
     { version: 1, name: 'init' },
     { version: 2, name: 'operate' },
+    { version: 3, name: 'email' },
   ])
   const fresh = openSqliteStore(path)
   t.after(() => fresh.close())

@@ -3,6 +3,7 @@ import { auditStoreContract } from './contract/audit.js'
 import type { Open } from './contract/helpers.js'
 import { keyStoreContract } from './contract/keys.js'
 import { oneTimeTokenStoreContract } from './contract/one-time-tokens.js'
+import { outboxStoreContract } from './contract/outbox.js'
 import { sessionStoreContract } from './contract/sessions.js'
 import { userStoreContract } from './contract/users.js'
 
@@ -12,4 +13,5 @@ export function storeContract(name: string, open: Open): void {
   keyStoreContract(name, open)
   oneTimeTokenStoreContract(name, open)
   auditStoreContract(name, open)
+  outboxStoreContract(name, open)
 }

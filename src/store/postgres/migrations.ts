@@ -86,4 +86,26 @@ CREATE INDEX audit_events_subject ON audit_events (subject_id, id);
 CREATE INDEX audit_events_type ON audit_events (type, id);
 `,
   },
+  {
+    version: 2,
+    name: 'email',
+    sql: `
+ALTER TABLE users ADD COLUMN pending_email text;
+
+-- Messages waiting for the sender (mail/outbox-sender.ts); deleted once sent.
+CREATE TABLE outbox (
+  id               text PRIMARY KEY,
+  to_address       text,
+  subject          text NOT NULL,
+  text             text NOT NULL,
+  html             text NOT NULL,
+  created_at       timestamptz NOT NULL,
+  next_attempt_at  timestamptz NOT NULL,
+  attempts         integer NOT NULL DEFAULT 0,
+  lease_until      timestamptz,
+  last_error       text
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at);
+`,
+  },
 ]

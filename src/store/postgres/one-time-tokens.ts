@@ -1,9 +1,17 @@
-import type { OneTimeTokenStore } from '../store.js'
-import type { PgDb } from './pg-db.js'
+import type { NewOutboxMessage, OneTimeTokenStore, OutboxMessage, OutboxStore } from '../store.js'
+import type { PgDb, Queryable, Row } from './pg-db.js'
+
+const insertMail = (d: PgDb, m: NewOutboxMessage, c?: Queryable) =>
+  d.q(
+    'INSERT INTO outbox (id, to_address, subject, text, html, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $6)',
+    [m.id, m.to, m.subject, m.text, m.html, m.createdAt],
+    c,
+  )
 
 export function postgresOneTimeTokens(d: PgDb): OneTimeTokenStore {
   return {
-    async createOneTimeToken(t, replace) {
+    async createOneTimeToken(t, replace, mail) {
+      // One transaction: the token and the message that carries it exist together or not at all.
       await d.tx(async (c) => {
         if (replace) await d.q('DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = $2', [t.userId, t.purpose], c)
         await d.q(
@@ -11,7 +19,13 @@ export function postgresOneTimeTokens(d: PgDb): OneTimeTokenStore {
           [t.tokenHash, t.userId, t.purpose, t.data, t.createdAt, t.expiresAt],
           c,
         )
+        if (mail) await insertMail(d, mail, c)
       })
+    },
+
+    async findOneTimeToken(tokenHash, purpose, now) {
+      const r = await d.one('SELECT user_id, data FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3', [tokenHash, purpose, now])
+      return r ? { userId: r.user_id as string, data: (r.data as string | null) ?? null } : null
     },
 
     async consumeOneTimeToken(tokenHash, purpose, now) {
@@ -26,6 +40,48 @@ export function postgresOneTimeTokens(d: PgDb): OneTimeTokenStore {
 
     async purgeOneTimeTokens(before) {
       return (await d.q('DELETE FROM one_time_tokens WHERE expires_at < $1 RETURNING token_hash', [before])).length
+    },
+  }
+}
+
+const toMessage = (r: Row): OutboxMessage => ({
+  id: r.id as string,
+  to: (r.to_address as string | null) ?? null,
+  subject: r.subject as string,
+  text: r.text as string,
+  html: r.html as string,
+  createdAt: r.created_at as Date,
+  attempts: r.attempts as number,
+})
+
+export function postgresOutbox(d: PgDb): OutboxStore {
+  return {
+    async enqueueMail(m) {
+      await insertMail(d, m)
+    },
+
+    async claimMail(now, limit, leaseSeconds) {
+      // SKIP LOCKED: concurrent claimers take different rows instead of queueing on the same ones.
+      const rows = await d.q(
+        `UPDATE outbox SET lease_until = $2 WHERE id IN (
+           SELECT id FROM outbox WHERE next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
+           ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+         RETURNING *`,
+        [now, new Date(now.getTime() + leaseSeconds * 1000), limit],
+      )
+      return rows.map(toMessage)
+    },
+
+    async markMailSent(id) {
+      await d.q('DELETE FROM outbox WHERE id = $1', [id])
+    },
+
+    async markMailFailed(id, retryAt, error) {
+      await d.q('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE id = $1', [
+        id,
+        retryAt,
+        error.slice(0, 500),
+      ])
     },
   }
 }

@@ -5,7 +5,7 @@ import type { Session, User } from '../store.js'
 
 export type Row = Record<string, unknown>
 
-export const USER_COLS = 'u.id, u.username, u.email, u.email_verified, u.roles, u.disabled, u.created_at, u.updated_at'
+export const USER_COLS = 'u.id, u.username, u.email, u.email_verified, u.pending_email, u.roles, u.disabled, u.created_at, u.updated_at'
 export const SESSION_COLS = 's.id, s.user_id, s.scope, s.created_at, s.last_used_at, s.expires_at, s.idle_expires_at, s.ended_at, s.user_agent, s.ip'
 export const USER_COLS_PREFIXED = USER_COLS.split(', ')
   .map((c) => `${c} AS u_${c.slice(2)}`)
@@ -16,6 +16,7 @@ export const toUser = (r: Row, p = ''): User => ({
   username: r[`${p}username`] as string,
   email: (r[`${p}email`] as string | null) ?? null,
   emailVerified: r[`${p}email_verified`] === true,
+  pendingEmail: (r[`${p}pending_email`] as string | null) ?? null,
   roles: [...(r[`${p}roles`] as string[])],
   disabled: r[`${p}disabled`] === true,
   createdAt: r[`${p}created_at`] as Date,

@@ -4,7 +4,7 @@ import type { Store } from '../store.js'
 import { postgresAudit } from './audit.js'
 import { postgresKeys } from './keys.js'
 import { POSTGRES_MIGRATIONS } from './migrations.js'
-import { postgresOneTimeTokens } from './one-time-tokens.js'
+import { postgresOneTimeTokens, postgresOutbox } from './one-time-tokens.js'
 import { LOCKS, PgDb } from './pg-db.js'
 import { postgresSessions } from './sessions.js'
 import { postgresUsers } from './users.js'
@@ -52,6 +52,7 @@ export function openPostgresStore(o: PostgresOptions): Store & { pool: pg.Pool }
     ...postgresSessions(d),
     ...postgresKeys(d),
     ...postgresOneTimeTokens(d),
+    ...postgresOutbox(d),
     ...postgresAudit(d),
 
     async migrate() {

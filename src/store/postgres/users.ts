@@ -28,6 +28,7 @@ export function postgresUsers(d: PgDb): UserStore {
         username: u.username,
         email: u.email,
         emailVerified: false,
+        pendingEmail: null,
         roles: [...u.roles],
         disabled: false,
         createdAt: u.createdAt,
@@ -85,6 +86,7 @@ export function postgresUsers(d: PgDb): UserStore {
       }
       if (patch.email) set('email', patch.email.email), set('email_key', patch.email.emailKey)
       if (patch.emailVerified !== undefined) set('email_verified', patch.emailVerified)
+      if (patch.pendingEmail !== undefined) set('pending_email', patch.pendingEmail)
       if (patch.roles) set('roles', patch.roles)
       if (patch.disabled !== undefined) set('disabled', patch.disabled)
       set('updated_at', now)
@@ -97,6 +99,17 @@ export function postgresUsers(d: PgDb): UserStore {
       }
       d.changed({ kind: 'user', id })
       return r ? toUser(r) : null
+    },
+
+    async findUserByEmailKey(key) {
+      const r = await d.one(`SELECT ${USER_COLS} FROM users u WHERE u.email_key = $1`, [key])
+      return r ? toUser(r) : null
+    },
+
+    async setPasswordHash(id, newHash, now) {
+      const r = await d.q('UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 RETURNING id', [newHash, now, id])
+      d.changed({ kind: 'user', id })
+      return r.length === 1
     },
 
     async updatePasswordHash(id, oldHash, newHash, now) {

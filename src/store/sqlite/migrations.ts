@@ -91,4 +91,26 @@ CREATE INDEX audit_events_subject ON audit_events(subject_id, id);
 CREATE INDEX audit_events_type ON audit_events(type, id);
 `,
   },
+  {
+    version: 3,
+    name: 'email',
+    sql: `
+ALTER TABLE users ADD COLUMN pending_email TEXT;
+
+-- Messages waiting for the sender (mail/outbox-sender.ts); deleted once sent.
+CREATE TABLE outbox (
+  id               TEXT PRIMARY KEY,
+  to_address       TEXT,
+  subject          TEXT NOT NULL,
+  text             TEXT NOT NULL,
+  html             TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  next_attempt_at  INTEGER NOT NULL,
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  lease_until      INTEGER,
+  last_error       TEXT
+) STRICT;
+CREATE INDEX outbox_due ON outbox(next_attempt_at);
+`,
+  },
 ]

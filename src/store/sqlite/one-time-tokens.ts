@@ -1,9 +1,15 @@
-import type { OneTimeTokenStore } from '../store.js'
-import type { Row, SqliteDb } from './sqlite-db.js'
+import type { NewOutboxMessage, OneTimeTokenStore, OutboxMessage, OutboxStore } from '../store.js'
+import { date, type Row, type SqliteDb } from './sqlite-db.js'
+
+const insertMail = (d: SqliteDb, m: NewOutboxMessage) =>
+  d
+    .q('INSERT INTO outbox (id, to_address, subject, text, html, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(m.id, m.to, m.subject, m.text, m.html, m.createdAt.getTime(), m.createdAt.getTime())
 
 export function sqliteOneTimeTokens(d: SqliteDb): OneTimeTokenStore {
   return {
-    async createOneTimeToken(t, replace) {
+    async createOneTimeToken(t, replace, mail) {
+      // One transaction: the token and the message that carries it exist together or not at all.
       d.tx(() => {
         if (replace) d.q('DELETE FROM one_time_tokens WHERE user_id = ? AND purpose = ?').run(t.userId, t.purpose)
         d.q('INSERT INTO one_time_tokens (token_hash, user_id, purpose, data, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').run(
@@ -14,7 +20,15 @@ export function sqliteOneTimeTokens(d: SqliteDb): OneTimeTokenStore {
           t.createdAt.getTime(),
           t.expiresAt.getTime(),
         )
+        if (mail) insertMail(d, mail)
       })
+    },
+
+    async findOneTimeToken(tokenHash, purpose, now) {
+      const r = d
+        .q('SELECT user_id, data FROM one_time_tokens WHERE token_hash = ? AND purpose = ? AND expires_at > ?')
+        .get(tokenHash, purpose, now.getTime()) as Row | undefined
+      return r ? { userId: r.user_id as string, data: (r.data as string | null) ?? null } : null
     },
 
     async consumeOneTimeToken(tokenHash, purpose, now) {
@@ -27,6 +41,48 @@ export function sqliteOneTimeTokens(d: SqliteDb): OneTimeTokenStore {
 
     async purgeOneTimeTokens(before) {
       return d.q('DELETE FROM one_time_tokens WHERE expires_at < ?').run(before.getTime()).changes
+    },
+  }
+}
+
+const toMessage = (r: Row): OutboxMessage => ({
+  id: r.id as string,
+  to: (r.to_address as string | null) ?? null,
+  subject: r.subject as string,
+  text: r.text as string,
+  html: r.html as string,
+  createdAt: date(r.created_at),
+  attempts: r.attempts as number,
+})
+
+export function sqliteOutbox(d: SqliteDb): OutboxStore {
+  return {
+    async enqueueMail(m) {
+      insertMail(d, m)
+    },
+
+    async claimMail(now, limit, leaseSeconds) {
+      const t = now.getTime()
+      // IMMEDIATE: the select and the lease are one step across processes (workers, the CLI).
+      return d.tx(() => {
+        const rows = d
+          .q('SELECT * FROM outbox WHERE next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at LIMIT ?')
+          .all(t, t, limit) as Row[]
+        for (const r of rows) d.q('UPDATE outbox SET lease_until = ? WHERE id = ?').run(t + leaseSeconds * 1000, r.id)
+        return rows.map(toMessage)
+      })
+    },
+
+    async markMailSent(id) {
+      d.q('DELETE FROM outbox WHERE id = ?').run(id)
+    },
+
+    async markMailFailed(id, retryAt, error) {
+      d.q('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE id = ?').run(
+        retryAt.getTime(),
+        error.slice(0, 500),
+        id,
+      )
     },
   }
 }

@@ -4,7 +4,7 @@ import type { Session, User } from '../store.js'
 export type Row = Record<string, unknown>
 
 /** Named-column mappers: the column names are the contract a PostgreSQL back end matches. */
-export const USER_COLS = 'u.id, u.username, u.email, u.email_verified, u.roles, u.disabled, u.created_at, u.updated_at'
+export const USER_COLS = 'u.id, u.username, u.email, u.email_verified, u.pending_email, u.roles, u.disabled, u.created_at, u.updated_at'
 export const SESSION_COLS = 's.id, s.user_id, s.scope, s.created_at, s.last_used_at, s.expires_at, s.idle_expires_at, s.ended_at, s.user_agent, s.ip'
 /** The user's columns under a `u_` prefix, for joins with sessions. */
 export const USER_COLS_PREFIXED = USER_COLS.split(', ')
@@ -19,6 +19,7 @@ export const toUser = (r: Row, p = ''): User => ({
   username: r[`${p}username`] as string,
   email: (r[`${p}email`] as string | null) ?? null,
   emailVerified: r[`${p}email_verified`] === 1,
+  pendingEmail: (r[`${p}pending_email`] as string | null) ?? null,
   roles: JSON.parse(r[`${p}roles`] as string) as string[],
   disabled: r[`${p}disabled`] === 1,
   createdAt: date(r[`${p}created_at`]),

@@ -5,7 +5,7 @@ import type { Store } from '../store.js'
 import { sqliteAudit } from './audit.js'
 import { sqliteKeys } from './keys.js'
 import { SQLITE_MIGRATIONS } from './migrations.js'
-import { sqliteOneTimeTokens } from './one-time-tokens.js'
+import { sqliteOneTimeTokens, sqliteOutbox } from './one-time-tokens.js'
 import { sqliteSessions } from './sessions.js'
 import { SqliteDb } from './sqlite-db.js'
 import { sqliteUsers } from './users.js'
@@ -43,6 +43,7 @@ export function openSqliteStore(path: string): Store & { [SQLITE_CONNECTION]: Da
     ...sqliteSessions(d),
     ...sqliteKeys(d),
     ...sqliteOneTimeTokens(d),
+    ...sqliteOutbox(d),
     ...sqliteAudit(d),
 
     async migrate() {

@@ -27,6 +27,7 @@ export function sqliteUsers(d: SqliteDb): UserStore {
         username: u.username,
         email: u.email,
         emailVerified: false,
+        pendingEmail: null,
         roles: [...u.roles],
         disabled: false,
         createdAt: u.createdAt,
@@ -80,6 +81,7 @@ export function sqliteUsers(d: SqliteDb): UserStore {
       const args: unknown[] = []
       if (patch.email) sets.push('email = ?', 'email_key = ?'), args.push(patch.email.email, patch.email.emailKey)
       if (patch.emailVerified !== undefined) sets.push('email_verified = ?'), args.push(patch.emailVerified ? 1 : 0)
+      if (patch.pendingEmail !== undefined) sets.push('pending_email = ?'), args.push(patch.pendingEmail)
       if (patch.roles) sets.push('roles = ?'), args.push(JSON.stringify(patch.roles))
       if (patch.disabled !== undefined) sets.push('disabled = ?'), args.push(patch.disabled ? 1 : 0)
       sets.push('updated_at = ?')
@@ -90,6 +92,16 @@ export function sqliteUsers(d: SqliteDb): UserStore {
         rethrowConflict(err)
       }
       return byId(id)
+    },
+
+    async findUserByEmailKey(key) {
+      const r = d.q(`SELECT ${USER_COLS} FROM users u WHERE u.email_key = ?`).get(key) as Row | undefined
+      return r ? toUser(r) : null
+    },
+
+    async setPasswordHash(id, newHash, now) {
+      d.invalidate()
+      return d.q('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?').run(newHash, now.getTime(), id).changes === 1
     },
 
     async updatePasswordHash(id, oldHash, newHash, now) {

@@ -1,0 +1,33 @@
+/**
+ * The mail outbox: a message is stored (in the same transaction as the token it carries) before
+ * the request that caused it is answered, and a background sender delivers it, so an SMTP outage
+ * delays mail but loses none. Rows are deleted once sent: a stored message holds a live token.
+ */
+
+export interface NewOutboxMessage {
+  id: string
+  /** null: nothing to send (a request about an unknown address does the same write, then nothing). */
+  to: string | null
+  subject: string
+  text: string
+  html: string
+  createdAt: Date
+}
+
+export interface OutboxMessage extends NewOutboxMessage {
+  attempts: number
+}
+
+export interface OutboxStore {
+  /** Stores a message for the sender. */
+  enqueueMail(m: NewOutboxMessage): Promise<void>
+  /**
+   * Claims up to `limit` messages due at `now` for `leaseSeconds`, atomically: concurrent claimers
+   * (other workers, other instances) never get the same message while its lease runs.
+   */
+  claimMail(now: Date, limit: number, leaseSeconds: number): Promise<OutboxMessage[]>
+  /** Sent: the message (and the token text in it) is deleted. */
+  markMailSent(id: string): Promise<void>
+  /** Not sent: tried again at `retryAt`. */
+  markMailFailed(id: string, retryAt: Date, error: string): Promise<void>
+}

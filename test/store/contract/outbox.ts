@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict'
+import type { NewOutboxMessage } from '../../../src/store/store.js'
+import { at, newUser, type Open, storeTest } from './helpers.js'
+
+const mail = (to: string | null, createdAt = at(0)): NewOutboxMessage => ({ id: crypto.randomUUID(), to, subject: 's', text: 't', html: '<p>h</p>', createdAt })
+
+export function outboxStoreContract(name: string, open: Open): void {
+  const t = storeTest(name, open)
+
+  t('outbox: claimed once while leased, again after a failure is due, gone once sent', async (s) => {
+    const m = mail('a@example.com')
+    await s.enqueueMail(m)
+    const first = await s.claimMail(at(1), 10, 60)
+    assert.deepEqual(
+      first.map((x) => [x.id, x.to, x.attempts]),
+      [[m.id, 'a@example.com', 0]],
+    )
+    assert.deepEqual(await s.claimMail(at(2), 10, 60), [], 'leased: nobody else gets it')
+    await s.markMailFailed(m.id, at(30), 'smtp down')
+    assert.deepEqual(await s.claimMail(at(29), 10, 60), [], 'not due before its retry time')
+    const again = await s.claimMail(at(30), 10, 60)
+    assert.equal(again[0]?.attempts, 1)
+    await s.markMailSent(m.id)
+    assert.deepEqual(await s.claimMail(at(3600), 10, 60), [], 'sent: gone')
+    await s.enqueueMail(mail('b@example.com'))
+    assert.equal((await s.claimMail(at(1), 10, 60)).length, 1)
+    assert.equal((await s.claimMail(at(62), 10, 60)).length, 1, 'a lease that ran out (a crashed sender) is claimed again')
+  })
+
+  t('outbox: concurrent claimers never get the same message', async (s) => {
+    for (let i = 0; i < 20; i++) await s.enqueueMail(mail(`u${i}@example.com`))
+    const claims = await Promise.all(Array.from({ length: 6 }, () => s.claimMail(at(1), 5, 60)))
+    const ids = claims.flat().map((m) => m.id)
+    assert.equal(ids.length, 20)
+    assert.equal(new Set(ids).size, 20)
+  })
+
+  t('outbox: a token and the message carrying it are stored together; findOneTimeToken does not spend it', async (s) => {
+    const u = await s.createUser(newUser('mia'))
+    const m = mail('mia@example.com')
+    await s.createOneTimeToken(
+      { tokenHash: 'v1', userId: u.id, purpose: 'verify_email', data: 'mia@example.com', createdAt: at(0), expiresAt: at(60) },
+      true,
+      m,
+    )
+    assert.deepEqual(
+      (await s.claimMail(at(0), 10, 60)).map((x) => x.id),
+      [m.id],
+    )
+    assert.deepEqual(await s.findOneTimeToken('v1', 'verify_email', at(1)), { userId: u.id, data: 'mia@example.com' })
+    assert.deepEqual(await s.findOneTimeToken('v1', 'verify_email', at(1)), { userId: u.id, data: 'mia@example.com' }, 'still there')
+    assert.equal(await s.findOneTimeToken('v1', 'reset', at(1)), null)
+    assert.equal(await s.findOneTimeToken('v1', 'verify_email', at(60)), null, 'expired')
+    await s.markMailSent(m.id)
+    // A token for a user that does not exist fails, and takes its message with it.
+    const orphan = mail('x@example.com')
+    await assert.rejects(
+      s.createOneTimeToken(
+        { tokenHash: 'v2', userId: crypto.randomUUID(), purpose: 'verify_email', data: null, createdAt: at(0), expiresAt: at(60) },
+        false,
+        orphan,
+      ),
+    )
+    assert.deepEqual(await s.claimMail(at(3600), 10, 60), [], 'no message without its token')
+  })
+}
