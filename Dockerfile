@@ -19,6 +19,7 @@ WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root package.json ./
+COPY --chown=root:root templates ./templates
 # The embedded SQLite default writes to ./data; the process may write nowhere else.
 RUN mkdir -p /app/data && chown node:node /app/data && chmod 0700 /app/data
 USER node

@@ -13,6 +13,7 @@ import { registerSecurityHeaders } from './http/security-headers.js'
 import { registerAdminRoutes } from './http/routes/admin/index.js'
 import { registerRegisterRoutes } from './http/routes/register.js'
 import { registerOpsRoutes } from './http/routes/ops.js'
+import { registerEmailRoutes } from './http/routes/email.js'
 import { registerRevokeRoutes } from './http/routes/revoke.js'
 import { registerRootRoutes } from './http/routes/root.js'
 import { registerTokenRoutes } from './http/routes/token.js'
@@ -103,6 +104,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerTokenRoutes(app, deps) //       POST /token
   registerRevokeRoutes(app, deps) //      POST /revoke, POST /logout
   registerUsersMeRoutes(app, deps) //     /users/me, /users/me/password, /users/me/sessions
+  registerEmailRoutes(app, deps) //       /email/verify[/request], /password/forgot, /password/reset
   registerWellKnownRoutes(app, deps) //   /.well-known/jwks.json, /.well-known/oauth-authorization-server
   await registerAdminRoutes(app, deps) // /admin/* (one plugin; every route needs scope admin)
   registerOpsRoutes(app, deps) //         /healthz /readyz /metrics

@@ -7,6 +7,7 @@ export const JWT_ALGS: readonly JwtAlg[] = ['EdDSA', 'ES256', 'RS256', 'HS256']
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
 import { type DeploymentConfig, parseDeployment } from './config/deployment.js'
+import { type MailConfig, parseMail } from './config/mail.js'
 
 export type { DatabaseConfig, DeploymentConfig } from './config/deployment.js'
 
@@ -17,7 +18,7 @@ export interface Argon2Params {
   parallelism: number
 }
 
-export interface Config extends DeploymentConfig {
+export interface Config extends DeploymentConfig, MailConfig {
   host: string
   port: number
   issuer: string
@@ -139,6 +140,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     host,
     port,
     ...deployment,
+    ...parseMail(get, duration, issuer, problems),
     issuer,
     audience,
     jwtAlg,

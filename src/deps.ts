@@ -10,6 +10,7 @@ import { createMemoryLimiter, noLimiter } from './rate-limit/memory-limiter.js'
 import { createRedisLimiter } from './rate-limit/redis-limiter.js'
 import { connectSharedState, type SharedState } from './redis/shared-state.js'
 import type { ChangeBus } from './store/changes.js'
+import { createMailService, type MailService } from './mail/service.js'
 import { openStore } from './store/open-store.js'
 import type { Store } from './store/store.js'
 import { type AccessTokenSettings, type AccessTokenVerifier, createAccessTokenVerifier } from './tokens/access-token.js'
@@ -32,6 +33,8 @@ export interface Deps {
   events: Events
   /** Redis and the change bus when REDIS_URL is set (readiness reports them). */
   shared: SharedState
+  /** Mail templates, links, and this process's outbox sender. */
+  mail: MailService
 }
 
 /** Pino options shared by the app and the CLI: secrets never reach a log line. */
@@ -168,6 +171,7 @@ export async function createDeps(config: Readonly<Config>, overrides: Partial<Pi
       hasher: await createPasswordHasherFor(config, metrics, store),
       limiter: createLimiter(config, shared, log),
       shared,
+      mail: createMailService(config, log, clock, store),
       verifyAccessToken: createAccessTokenVerifier(keys, tokens),
       commonPasswords: loadCommonPasswords(),
       events: createEvents({ audit: store, log, metrics, clock }),
@@ -179,7 +183,8 @@ export async function createDeps(config: Readonly<Config>, overrides: Partial<Pi
   }
 }
 
-export async function closeDeps(deps: Pick<Deps, 'keys' | 'limiter' | 'store' | 'shared'>): Promise<void> {
+export async function closeDeps(deps: Pick<Deps, 'keys' | 'limiter' | 'store' | 'shared' | 'mail'>): Promise<void> {
+  await deps.mail.stop()
   deps.keys.close()
   await deps.limiter.close()
   await deps.store.close()

@@ -50,6 +50,7 @@ export const insufficientScope = (scopes: string[]) =>
 
 export const usernameTaken = () => new HttpError(400, 'Username already registered')
 export const emailTaken = () => new HttpError(400, 'Email already registered')
+export const emailNotVerified = () => new HttpError(403, 'Email not verified')
 export const registrationClosed = () => new HttpError(403, 'Registration is closed')
 export const wrongPassword = () => new HttpError(403, 'Invalid password')
 export const notFound = () => new HttpError(404, 'Not Found')

@@ -3,7 +3,7 @@ import { cannotChangeOwnAccess, emailTaken, HttpError, invalidField, notFound, t
 import type { ClientMeta } from '../events/events.js'
 import { endAllSessions } from '../sessions/end.js'
 import { StoreConflictError, type User, type UserPatch } from '../store/store.js'
-import { emailFromInput } from './register.js'
+import { emailFromInput } from './username.js'
 import { scopesForRoles } from './scopes.js'
 import { usernameKey } from './username.js'
 

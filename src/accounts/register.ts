@@ -2,9 +2,9 @@ import type { Deps } from '../deps.js'
 import type { ClientMeta } from '../events/events.js'
 import { emailTaken, HttpError, invalidField, registrationClosed, usernameTaken, type ValidationIssue } from '../errors.js'
 import { newId } from '../lib/ids.js'
-import { passwordProblem } from '../passwords/policy.js'
 import { StoreConflictError, type User } from '../store/store.js'
-import { emailKey, normalizeEmail, normalizeUsername, usernameKey } from './username.js'
+import { sendVerification } from './email.js'
+import { emailFromInput, normalizeUsername, usernameKey } from './username.js'
 
 export interface RegisterInput {
   username: string
@@ -15,6 +15,7 @@ export interface RegisterInput {
 }
 
 type RegisterDeps = Pick<Deps, 'store' | 'hasher' | 'config' | 'clock' | 'commonPasswords' | 'events'>
+type SignupDeps = RegisterDeps & Pick<Deps, 'mail'>
 
 /** Who created an account: the person themselves (sign-up), an admin, or the CLI (actorId null). */
 export interface CreatedBy {
@@ -23,29 +24,18 @@ export interface CreatedBy {
   meta: ClientMeta
 }
 
-/** Normalises an optional email field, or throws a 422 on it. */
-export function emailFromInput(raw: string | null | undefined): { email: string | null; emailKey: string | null } {
-  if (raw === undefined || raw === null || raw.trim() === '') return { email: null, emailKey: null }
-  const email = normalizeEmail(raw)
-  if (!email) throw invalidField(['body', 'email'], 'value is not a valid email address', 'value_error')
-  return { email, emailKey: emailKey(email) }
-}
+import { assertPasswordAcceptable } from './password-policy.js'
 
-/** Checks the password policy, or throws a 422 naming the field and the reason. */
-export function assertPasswordAcceptable(
-  deps: Pick<Deps, 'config' | 'commonPasswords'>,
-  field: string,
-  password: string,
-  who: { username: string; email: string | null },
-): void {
-  const problem = passwordProblem(password, { ...who, minLength: deps.config.passwordMinLength }, deps.commonPasswords)
-  if (problem) throw invalidField(['body', field], problem, 'value_error')
-}
+export { assertPasswordAcceptable }
 
 /** POST /register: sign-up. @throws HttpError 403 when registration is closed, else as `createAccount`. */
-export async function registerUser(deps: RegisterDeps, input: RegisterInput, meta: ClientMeta): Promise<User> {
+export async function registerUser(deps: SignupDeps, input: RegisterInput, meta: ClientMeta): Promise<User> {
   if (deps.config.registration === 'closed') throw registrationClosed()
-  return createAccount(deps, input, ['user'], { via: 'signup', actorId: null, meta })
+  // With EMAIL_VERIFICATION=required an account without an email could never log in.
+  if (deps.config.emailVerification === 'required' && !input.email?.trim()) throw invalidField(['body', 'email'], 'Field required', 'missing')
+  const user = await createAccount(deps, input, ['user'], { via: 'signup', actorId: null, meta })
+  if (user.email) await sendVerification(deps, user, user.email, meta)
+  return user
 }
 
 /**

@@ -1,26 +1,10 @@
 import type { Deps } from '../deps.js'
-import { emailTaken, notFound, tooManyRequests, wrongPassword } from '../errors.js'
+import { notFound, tooManyRequests, wrongPassword } from '../errors.js'
 import type { ClientMeta } from '../events/events.js'
 import { endAllSessions } from '../sessions/end.js'
 import { loginRules, oneCheckAtATime } from '../sessions/login-throttle.js'
-import { StoreConflictError, type User } from '../store/store.js'
-import { assertPasswordAcceptable, emailFromInput } from './register.js'
-
-/** Changes the email; a changed email is unverified again. @throws 400 when taken, 422 when invalid. */
-export async function updateEmail(deps: Pick<Deps, 'store' | 'clock' | 'events'>, user: User, raw: string | null, meta: ClientMeta): Promise<User> {
-  const email = emailFromInput(raw)
-  if (email.email === user.email) return user
-  let updated: User | null
-  try {
-    updated = await deps.store.updateUser(user.id, { email, emailVerified: false }, deps.clock())
-  } catch (err) {
-    if (err instanceof StoreConflictError) throw emailTaken()
-    throw err
-  }
-  if (!updated) throw notFound()
-  await deps.events.record({ type: 'user.updated', actorId: user.id, subjectId: user.id, meta, details: { fields: ['email'] } })
-  return updated
-}
+import type { User } from '../store/store.js'
+import { assertPasswordAcceptable } from './password-policy.js'
 
 /**
  * Re-authenticates with the current password (the route limits attempts per user). A wrong one is
@@ -31,7 +15,7 @@ export async function confirmPassword(
   deps: Pick<Deps, 'store' | 'hasher' | 'events' | 'limiter' | 'clock' | 'config'>,
   userId: string,
   password: string,
-  e: { meta: ClientMeta; purpose: 'password_change' | 'account_deletion' },
+  e: { meta: ClientMeta; purpose: 'password_change' | 'account_deletion' | 'email_change' },
 ): Promise<string> {
   return oneCheckAtATime(deps, `reauth ${userId}`, () => reauthenticate(deps, userId, password, e))
 }
@@ -40,7 +24,7 @@ async function reauthenticate(
   deps: Pick<Deps, 'store' | 'hasher' | 'events' | 'limiter' | 'clock' | 'config'>,
   userId: string,
   password: string,
-  e: { meta: ClientMeta; purpose: 'password_change' | 'account_deletion' },
+  e: { meta: ClientMeta; purpose: 'password_change' | 'account_deletion' | 'email_change' },
 ): Promise<string> {
   // Per user, from any address: a stolen access token must not become unlimited password guesses.
   const rule = loginRules(deps.config.loginBackoffMaxSeconds).reauth

@@ -6,6 +6,7 @@ export interface UserView {
   username: string
   email: string | null
   email_verified: boolean
+  pending_email: string | null
   roles: string[]
   disabled: boolean
   created_at: string
@@ -16,6 +17,7 @@ export const toUserView = (u: User): UserView => ({
   username: u.username,
   email: u.email,
   email_verified: u.emailVerified,
+  pending_email: u.pendingEmail,
   roles: u.roles,
   disabled: u.disabled,
   created_at: u.createdAt.toISOString(),

@@ -1,3 +1,4 @@
+import { invalidField } from '../errors.js'
 /** Trimmed, NFKC-normalised username, or null when it breaks the rules (3..64 of A-Z a-z 0-9 _ . -). */
 export function normalizeUsername(raw: string): string | null {
   const name = raw.normalize('NFKC').trim()
@@ -25,3 +26,11 @@ export function normalizeEmail(raw: string): string | null {
 
 /** Uniqueness key for email: fully case-folded, so `Bob@x.io` and `bob@x.io` cannot both sign up. */
 export const emailKey = (normalized: string): string => normalized.toLowerCase()
+
+/** Normalises an optional email field, or throws a 422 on it. */
+export function emailFromInput(raw: string | null | undefined): { email: string | null; emailKey: string | null } {
+  if (raw === undefined || raw === null || raw.trim() === '') return { email: null, emailKey: null }
+  const email = normalizeEmail(raw)
+  if (!email) throw invalidField(['body', 'email'], 'value is not a valid email address', 'value_error')
+  return { email, emailKey: emailKey(email) }
+}

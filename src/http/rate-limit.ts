@@ -12,6 +12,14 @@ export const RULES = {
   /** Changing the password or deleting the account: every request hashes, right password or not. */
   password: { name: 'password-ip', limit: 20, windowSeconds: 60 },
   passwordUser: { name: 'password-user', limit: 10, windowSeconds: 900 },
+  /** Asking for mail (verification, reset), per client address. */
+  mailIp: { name: 'mail-ip', limit: 10, windowSeconds: 60 },
+  /** Verification messages per user: a resend now and then, never a flood. */
+  mailUser: { name: 'mail-user', limit: 5, windowSeconds: 3600 },
+  /** Reset messages per target address, known or not. */
+  mailTarget: { name: 'mail-target', limit: 5, windowSeconds: 3600 },
+  /** Presenting a token from a message, per client address. */
+  mailToken: { name: 'mail-token-ip', limit: 30, windowSeconds: 60 },
 } satisfies Record<string, RateRule>
 
 /** The client's address (IPv6 by its /64): the default key of a rule. */

@@ -17,6 +17,8 @@ export const UserSchema = Type.Object(
     username: Type.String(),
     email: Type.Union([Type.String(), Type.Null()]),
     email_verified: Type.Boolean(),
+    /** An address the user asked to change to, until its verification link is used. */
+    pending_email: Type.Union([Type.String(), Type.Null()]),
     roles: Type.Array(Type.String()),
     disabled: Type.Boolean(),
     created_at: Type.String({ format: 'date-time' }),
@@ -63,7 +65,13 @@ export const RevokeBody = Type.Object(
   { additionalProperties: false },
 )
 
-export const PatchMeBody = Type.Object({ email: Type.Union([Type.String({ maxLength: 320 }), Type.Null()]) }, { additionalProperties: false })
+export const PatchMeBody = Type.Object(
+  { email: Type.Union([Type.String({ maxLength: 320 }), Type.Null()]), current_password: Password },
+  { additionalProperties: false },
+)
+export const MailTokenBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false })
+export const ForgotBody = Type.Object({ email: Type.String({ minLength: 1, maxLength: 320 }) }, { additionalProperties: false })
+export const ResetBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 256 }), new_password: Password }, { additionalProperties: false })
 export const ChangePasswordBody = Type.Object({ current_password: Password, new_password: Password }, { additionalProperties: false })
 export const DeleteMeBody = Type.Object({ password: Password }, { additionalProperties: false })
 

@@ -20,7 +20,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: Deps): void {
         tags: ['tokens'],
         consumes: ['application/x-www-form-urlencoded', 'application/json'],
         body: TokenBody,
-        response: { 200: TokenResponseSchema, 400: errors.oauth, 401: errors.oauth, 422: errors.validation },
+        response: { 200: TokenResponseSchema, 400: errors.oauth, 401: errors.oauth, 403: errors.detail, 422: errors.validation },
       },
       // RFC 6749 §5.1 and §5.2: token responses, errors included, are never cached: set before
       // anything can answer (the limiter's 429, validation's 422, the handler's errors).

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { deleteAccount } from '../../accounts/delete.js'
-import { changePassword, updateEmail } from '../../accounts/update.js'
+import { requestEmailChange } from '../../accounts/email.js'
+import { changePassword } from '../../accounts/update.js'
 import { toUserView } from '../../accounts/user-view.js'
 import type { Deps } from '../../deps.js'
 import { endOwnSession } from '../../sessions/end.js'
@@ -30,15 +31,16 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
     {
       schema: {
         ...common,
-        summary: 'Change your email (it becomes unverified)',
+        summary: 'Change your email (current password required): the new address is pending until its verification link is used',
         body: PatchMeBody,
-        response: { 200: UserSchema, 400: errors.detail, 401: errors.detail, 422: errors.validation },
+        response: { 200: UserSchema, 401: errors.detail, 403: errors.detail, 422: errors.validation },
       },
-      preHandler: guard,
+      // It re-checks the password: limited like the other password endpoints.
+      preHandler: [guard, limit(deps, RULES.password), limit(deps, RULES.passwordUser, (request) => currentAuth(request).user.id), passwordWork(deps)],
     },
     async function updateUsersMe(request, reply) {
       reply.headers(noStore)
-      return toUserView(await updateEmail(deps, currentAuth(request).user, request.body.email, clientMeta(request)))
+      return toUserView(await requestEmailChange(deps, currentAuth(request).user, request.body, clientMeta(request)))
     },
   )
 

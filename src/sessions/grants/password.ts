@@ -1,6 +1,6 @@
 import { grantScopes, parseScope, scopesForRoles } from '../../accounts/scopes.js'
 import { normalizeUsername, usernameKey } from '../../accounts/username.js'
-import { inactiveUser, invalidCredentials, invalidScope } from '../../errors.js'
+import { emailNotVerified, inactiveUser, invalidCredentials, invalidScope } from '../../errors.js'
 import type { ClientMeta } from '../../events/events.js'
 import { newId } from '../../lib/ids.js'
 import { hashRefreshToken, newRefreshToken } from '../../tokens/refresh-token.js'
@@ -8,7 +8,7 @@ import { issueTokens } from '../issue-tokens.js'
 import { accountKey, assertLoginAllowed, loginFailed, loginSucceeded, oneCheckAtATime } from '../login-throttle.js'
 import type { Grant, GrantDeps, GrantParams } from './grant.js'
 
-type Failure = 'unknown_user' | 'wrong_password' | 'inactive' | 'invalid_scope'
+type Failure = 'unknown_user' | 'wrong_password' | 'inactive' | 'invalid_scope' | 'email_not_verified'
 
 /**
  * RFC 6749 §4.3: username + password -> a new session and its tokens.
@@ -52,6 +52,11 @@ async function checkPassword(deps: GrantDeps, params: GrantParams, meta: ClientM
   if (user.disabled) {
     await failed('inactive', user.id)
     throw inactiveUser()
+  }
+  // EMAIL_VERIFICATION=required: only after the right password, so it reveals nothing to a guesser.
+  if (deps.config.emailVerification === 'required' && user.email !== null && !user.emailVerified) {
+    await failed('email_not_verified', user.id)
+    throw emailNotVerified()
   }
   const requested = parseScope(params.scope)
   const scopes = requested && grantScopes(requested, scopesForRoles(deps.config.roleScopes, user.roles))

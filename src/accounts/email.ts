@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto'
+import type { Deps } from '../deps.js'
+import { HttpError, notFound } from '../errors.js'
+import type { ClientMeta } from '../events/events.js'
+import { randomToken } from '../lib/ids.js'
+import { humanDuration } from '../mail/service.js'
+import { StoreConflictError, type User } from '../store/store.js'
+import { confirmPassword } from './update.js'
+import { emailFromInput } from './username.js'
+
+type MailDeps = Pick<Deps, 'store' | 'clock' | 'config' | 'mail' | 'events'>
+
+/** Tokens in links: 256 random bits, stored only as their SHA-256. */
+export const hashMailToken = (token: string): string => createHash('sha256').update(`gatehouse mail token\0${token}`).digest('base64url')
+const looksLikeToken = (token: string) => /^[A-Za-z0-9_-]{43}$/.test(token)
+
+export const invalidMailToken = () => new HttpError(400, 'Invalid or expired token')
+export const nothingToVerify = () => new HttpError(400, 'No email address to verify')
+
+/**
+ * Queues a verification message for `address` (the user's email, or the address they asked to
+ * change to), with its token, in one transaction; a new request replaces the previous token.
+ */
+export async function sendVerification(deps: MailDeps, user: User, address: string, meta: ClientMeta): Promise<void> {
+  const token = randomToken(32)
+  const now = deps.clock()
+  const message = deps.mail.render('verify-email', {
+    username: user.username,
+    email: address,
+    link: deps.mail.link('verify-email', token),
+    expires: humanDuration(deps.config.emailVerifyTtlSeconds),
+  })
+  await deps.store.createOneTimeToken(
+    {
+      tokenHash: hashMailToken(token),
+      userId: user.id,
+      purpose: 'verify_email',
+      data: address,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + deps.config.emailVerifyTtlSeconds * 1000),
+    },
+    true,
+    { id: crypto.randomUUID(), to: address, ...message, createdAt: now },
+  )
+  deps.mail.kick()
+  await deps.events.record({ type: 'email.verification_sent', actorId: user.id, subjectId: user.id, meta })
+}
+
+/** POST /email/verify/request: the pending address if there is one, else the unverified email. */
+export async function resendVerification(deps: MailDeps, user: User, meta: ClientMeta): Promise<void> {
+  const address = user.pendingEmail ?? (user.email && !user.emailVerified ? user.email : null)
+  if (!address) throw nothingToVerify()
+  await sendVerification(deps, user, address, meta)
+}
+
+/**
+ * POST /email/verify: spends the token; the address it was sent to becomes the user's verified
+ * email (for a change, only now). @throws 400 for an unknown, used or expired token.
+ */
+export async function verifyEmail(deps: MailDeps, token: string, meta: ClientMeta): Promise<User> {
+  if (!looksLikeToken(token)) throw invalidMailToken()
+  const spent = await deps.store.consumeOneTimeToken(hashMailToken(token), 'verify_email', deps.clock())
+  if (!spent?.data) throw invalidMailToken()
+  const user = await deps.store.findUserById(spent.userId)
+  if (!user) throw invalidMailToken()
+  const address = emailFromInput(spent.data)
+  let updated: User | null
+  try {
+    const patch = user.email === spent.data ? { emailVerified: true } : { email: address, emailVerified: true, pendingEmail: null }
+    updated = await deps.store.updateUser(user.id, patch, deps.clock())
+  } catch (err) {
+    // Someone else took the address meanwhile: the mailbox's owner learns only that this failed.
+    if (err instanceof StoreConflictError) throw invalidMailToken()
+    throw err
+  }
+  if (!updated) throw invalidMailToken()
+  await deps.events.record({ type: 'email.verified', actorId: user.id, subjectId: user.id, meta, details: { changed: user.email !== spent.data } })
+  return updated
+}
+
+/**
+ * PATCH /users/me {email, current_password}: the new address is held as pending and gets a
+ * verification message; the old one is told. The answer is the same whether or not another
+ * account holds the address (that is only found out when the link is used): no enumeration.
+ */
+export async function requestEmailChange(
+  deps: MailDeps & Pick<Deps, 'hasher' | 'limiter'>,
+  user: User,
+  input: { email: string | null; current_password: string },
+  meta: ClientMeta,
+): Promise<User> {
+  const wanted = emailFromInput(input.email)
+  await confirmPassword(deps, user.id, input.current_password, { meta, purpose: 'email_change' })
+  if (wanted.email === null) {
+    // Removing the address needs no proof of a mailbox.
+    const updated = await deps.store.updateUser(user.id, { email: { email: null, emailKey: null }, emailVerified: false, pendingEmail: null }, deps.clock())
+    if (!updated) throw notFound()
+    await deps.events.record({ type: 'user.updated', actorId: user.id, subjectId: user.id, meta, details: { fields: ['email'] } })
+    return updated
+  }
+  if (wanted.email === user.email) return user
+  const updated = await deps.store.updateUser(user.id, { pendingEmail: wanted.email }, deps.clock())
+  if (!updated) throw notFound()
+  await sendVerification(deps, updated, wanted.email, meta)
+  if (user.email) {
+    const notice = deps.mail.render('email-changed', { username: user.username, email: user.email, link: '', expires: '' })
+    await deps.store.enqueueMail({ id: crypto.randomUUID(), to: user.email, ...notice, createdAt: deps.clock() })
+    deps.mail.kick()
+  }
+  await deps.events.record({ type: 'user.updated', actorId: user.id, subjectId: user.id, meta, details: { fields: ['pending_email'] } })
+  return updated
+}
