@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { registerAuditCommands } from './commands/audit.js'
 import { registerKeysCommands } from './commands/keys.js'
+import { registerMailCommands } from './commands/mail.js'
 import { registerServeCommands } from './commands/serve.js'
 import { registerUsersCommands } from './commands/users.js'
 import { CommandFailed, UsageError } from './context.js'
@@ -23,6 +24,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerUsersCommands(program, env, out)
   registerKeysCommands(program, env, out)
   registerAuditCommands(program, env, out)
+  registerMailCommands(program, env, out)
   // Every subcommand reports usage errors through exitOverride too.
   const override = (c: Command) => {
     c.exitOverride()
