@@ -30,7 +30,12 @@ test('every security outcome lands in the audit log once, with actor, subject, a
     headers: bearer(second.access_token),
     payload: { current_password: PASSWORD, new_password: 'a brand new passphrase' },
   })
-  await app.inject({ method: 'PATCH', url: '/users/me', headers: bearer(second.access_token), payload: { email: 'alice@example.com' } })
+  await app.inject({
+    method: 'PATCH',
+    url: '/users/me',
+    headers: bearer(second.access_token),
+    payload: { email: 'alice@example.com', current_password: 'a brand new passphrase' },
+  })
   await app.inject({ method: 'POST', url: '/logout', headers: bearer(second.access_token) })
   await app.inject({ method: 'PATCH', url: `/admin/users/${alice.id}`, headers: bearer(admin.access_token), payload: { roles: ['user', 'admin'] } })
   await app.inject({ method: 'POST', url: '/admin/keys/rotate', headers: bearer(admin.access_token) })
@@ -45,6 +50,7 @@ test('every security outcome lands in the audit log once, with actor, subject, a
     'refresh.reused', // a routine refresh is not audited; its reuse is
     'login.succeeded',
     'password.changed',
+    'email.verification_sent', // to the new address, which stays pending until verified
     'user.updated',
     'session.ended', // logout
     'user.updated', // by the admin
