@@ -10,6 +10,7 @@ import { createMemoryLimiter, noLimiter } from './rate-limit/memory-limiter.js'
 import { createRedisLimiter } from './rate-limit/redis-limiter.js'
 import { connectSharedState, type SharedState } from './redis/shared-state.js'
 import type { ChangeBus } from './store/changes.js'
+import { processResetRequest, RESET_REQUEST } from './accounts/password-reset.js'
 import { createMailService, type MailService } from './mail/service.js'
 import { openStore } from './store/open-store.js'
 import type { Store } from './store/store.js'
@@ -160,7 +161,7 @@ export async function createDeps(config: Readonly<Config>, overrides: Partial<Pi
       ttlSeconds: config.accessTokenTtlSeconds,
       leewaySeconds: config.jwtLeewaySeconds,
     }
-    return {
+    const deps: Deps = {
       config,
       log,
       clock,
@@ -176,6 +177,8 @@ export async function createDeps(config: Readonly<Config>, overrides: Partial<Pi
       commonPasswords: loadCommonPasswords(),
       events: createEvents({ audit: store, log, metrics, clock }),
     }
+    deps.mail.handle(RESET_REQUEST, (data) => processResetRequest(deps, data))
+    return deps
   } catch (err) {
     await store.close()
     await shared.close()

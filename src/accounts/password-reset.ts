@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.js'
+import { invalidField } from '../errors.js'
 import type { ClientMeta } from '../events/events.js'
 import { randomToken } from '../lib/ids.js'
 import { humanDuration } from '../mail/service.js'
@@ -10,14 +11,34 @@ import { emailFromInput } from './username.js'
 type ResetDeps = Pick<Deps, 'store' | 'clock' | 'config' | 'mail' | 'events' | 'hasher' | 'commonPasswords'>
 
 /**
- * POST /password/forgot: 202 whatever the address. Both branches do one durable write of the
- * same shape (a known address: its token and message; an unknown one: an empty outbox row the
- * sender discards), and neither waits on SMTP, so the time does not tell whether an account has
- * the address. A new request replaces the user's previous reset token (one live at a time).
+ * POST /password/forgot: 202 whatever the address. The request only stores "a reset was asked
+ * for this address" (one durable insert, the same for every address) and returns; the outbox
+ * sender then looks the address up and, for an account, queues the message with its token. So
+ * neither the answer nor its time depends on whether an account has the address, and nothing
+ * waits on SMTP.
  */
 export async function forgotPassword(deps: ResetDeps, rawEmail: string, meta: ClientMeta): Promise<void> {
-  const { emailKey } = emailFromInput(rawEmail)
-  const user = emailKey ? await deps.store.findUserByEmailKey(emailKey) : null
+  const { email } = emailFromInput(rawEmail)
+  if (email === null) throw invalidField(['body', 'email'], 'Field required', 'missing')
+  const data = JSON.stringify({ email, ip: meta.ip, userAgent: meta.userAgent })
+  await deps.store.enqueueMail({ id: crypto.randomUUID(), kind: RESET_REQUEST, data, to: null, subject: '', text: '', html: '', createdAt: deps.clock() })
+  deps.mail.kick()
+}
+
+export const RESET_REQUEST = 'reset_request'
+
+/**
+ * The sender's half of a reset request: an enabled account with this address gets a reset
+ * message (its previous reset token replaced, so one is live at a time); anything else gets an
+ * empty outbox row instead. Both do one transaction and one audit event, so even this background
+ * work (which a request right after could feel) costs the same either way.
+ */
+export async function processResetRequest(deps: ResetDeps, data: string | null): Promise<void> {
+  const req = JSON.parse(data ?? '{}') as { email?: string; ip?: string | null; userAgent?: string | null }
+  const meta = { ip: req.ip ?? null, userAgent: req.userAgent ?? null }
+  const { emailKey } = emailFromInput(req.email ?? null)
+  const found = emailKey ? await deps.store.findUserByEmailKey(emailKey) : null
+  const user = found && !found.disabled && found.email ? found : null
   const now = deps.clock()
   const token = randomToken(32)
   const message = deps.mail.render('reset-password', {
@@ -26,8 +47,9 @@ export async function forgotPassword(deps: ResetDeps, rawEmail: string, meta: Cl
     link: deps.mail.link('reset-password', token),
     expires: humanDuration(deps.config.passwordResetTtlSeconds),
   })
-  if (!user || user.disabled || !user.email) {
+  if (!user) {
     await deps.store.enqueueMail({ id: crypto.randomUUID(), to: null, ...message, createdAt: now })
+    await deps.events.record({ type: 'password.reset_requested', meta, details: { account: false } })
     return
   }
   await deps.store.createOneTimeToken(
@@ -43,7 +65,7 @@ export async function forgotPassword(deps: ResetDeps, rawEmail: string, meta: Cl
     { id: crypto.randomUUID(), to: user.email, ...message, createdAt: now },
   )
   deps.mail.kick()
-  await deps.events.record({ type: 'password.reset_requested', subjectId: user.id, meta })
+  await deps.events.record({ type: 'password.reset_requested', subjectId: user.id, meta, details: { account: true } })
 }
 
 /**

@@ -12,8 +12,10 @@ export const retryDelaySeconds = (attempts: number) => Math.min(3600, 5 * 2 ** M
  * one twice while it runs), sends each, deletes it when accepted, and reschedules it when not.
  * `kick()` runs a round soon (a request just queued mail); otherwise it polls every `pollMs`.
  */
+export type RequestHandler = (data: string | null) => Promise<void>
+
 export function startMailSender(
-  deps: { store: OutboxStore; mailer: Mailer; clock: () => Date; log: Logger },
+  deps: { store: OutboxStore; mailer: Mailer; clock: () => Date; log: Logger; handlers: ReadonlyMap<string, RequestHandler> },
   pollMs = 1_000,
 ): { kick(): void; stop(): Promise<void> } {
   let running: Promise<void> | null = null
@@ -22,12 +24,15 @@ export function startMailSender(
   const round = async () => {
     const batch = await deps.store.claimMail(deps.clock(), BATCH, LEASE_SECONDS)
     for (const m of batch) {
-      if (m.to === null) {
-        await deps.store.markMailSent(m.id) // a request about an unknown address: nothing to send
-        continue
-      }
       try {
-        await deps.mailer.send({ to: m.to, subject: m.subject, text: m.text, html: m.html })
+        if (m.kind !== 'mail') {
+          // A request (e.g. a password reset asked for an address): its handler queues the mail, if any.
+          const handler = deps.handlers.get(m.kind)
+          if (!handler) throw new Error(`no handler for outbox requests of kind ${m.kind}`)
+          await handler(m.data)
+        } else if (m.to !== null) {
+          await deps.mailer.send({ to: m.to, subject: m.subject, text: m.text, html: m.html })
+        }
         await deps.store.markMailSent(m.id)
       } catch (err) {
         const delay = retryDelaySeconds(m.attempts)

@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { OutboxStore } from '../store/store.js'
 import { logMailer, type Mailer, smtpMailer } from './mailer.js'
-import { startMailSender } from './outbox-sender.js'
+import { type RequestHandler, startMailSender } from './outbox-sender.js'
 import { loadTemplates, type Rendered, type TemplateName } from './templates.js'
 
 /** What services need to send mail: render a template, and nudge the sender after queuing. */
@@ -12,6 +12,8 @@ export interface MailService {
   link(path: 'verify-email' | 'reset-password', token: string): string
   /** A message was queued: deliver soon rather than at the next poll. */
   kick(): void
+  /** Who turns outbox requests of `kind` into messages (registered once, when everything is built). */
+  handle(kind: string, handler: RequestHandler): void
   stop(): Promise<void>
 }
 
@@ -20,11 +22,13 @@ export const createMailer = (config: Readonly<Config>, log: Logger): Mailer => (
 /** Templates, links and (when `store` is given) the background sender of this process. */
 export function createMailService(config: Readonly<Config>, log: Logger, clock: () => Date, store: OutboxStore | null): MailService {
   const render = loadTemplates(config.mailTemplatesDir)
-  const sender = store ? startMailSender({ store, mailer: createMailer(config, log), clock, log }) : null
+  const handlers = new Map<string, RequestHandler>()
+  const sender = store ? startMailSender({ store, mailer: createMailer(config, log), clock, log, handlers }) : null
   return {
     render: (name, values) => render(name, { app: config.appName, ...values }),
     link: (path, token) => `${config.publicUrl}/account/${path}?token=${token}`,
     kick: () => sender?.kick(),
+    handle: (kind, handler) => void handlers.set(kind, handler),
     stop: async () => sender?.stop(),
   }
 }

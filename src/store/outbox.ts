@@ -6,6 +6,10 @@
 
 export interface NewOutboxMessage {
   id: string
+  /** 'mail' (the default): a message to send. Otherwise a request the sender hands to its handler (e.g. 'reset_request'). */
+  kind?: string
+  /** The request's data (kind <> 'mail'). */
+  data?: string | null
   /** null: nothing to send (a request about an unknown address does the same write, then nothing). */
   to: string | null
   subject: string
@@ -15,6 +19,8 @@ export interface NewOutboxMessage {
 }
 
 export interface OutboxMessage extends NewOutboxMessage {
+  kind: string
+  data: string | null
   attempts: number
 }
 

@@ -92,9 +92,12 @@ CREATE INDEX audit_events_type ON audit_events (type, id);
     sql: `
 ALTER TABLE users ADD COLUMN pending_email text;
 
--- Messages waiting for the sender (mail/outbox-sender.ts); deleted once sent.
+-- Messages waiting for the sender (mail/outbox-sender.ts), and requests it turns into messages
+-- (kind <> 'mail'); deleted once done.
 CREATE TABLE outbox (
   id               text PRIMARY KEY,
+  kind             text NOT NULL DEFAULT 'mail',
+  data             text,
   to_address       text,
   subject          text NOT NULL,
   text             text NOT NULL,

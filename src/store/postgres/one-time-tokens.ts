@@ -3,8 +3,8 @@ import type { PgDb, Queryable, Row } from './pg-db.js'
 
 const insertMail = (d: PgDb, m: NewOutboxMessage, c?: Queryable) =>
   d.q(
-    'INSERT INTO outbox (id, to_address, subject, text, html, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $6)',
-    [m.id, m.to, m.subject, m.text, m.html, m.createdAt],
+    'INSERT INTO outbox (id, kind, data, to_address, subject, text, html, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)',
+    [m.id, m.kind ?? 'mail', m.data ?? null, m.to, m.subject, m.text, m.html, m.createdAt],
     c,
   )
 
@@ -46,6 +46,8 @@ export function postgresOneTimeTokens(d: PgDb): OneTimeTokenStore {
 
 const toMessage = (r: Row): OutboxMessage => ({
   id: r.id as string,
+  kind: r.kind as string,
+  data: (r.data as string | null) ?? null,
   to: (r.to_address as string | null) ?? null,
   subject: r.subject as string,
   text: r.text as string,

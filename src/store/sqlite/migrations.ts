@@ -97,9 +97,12 @@ CREATE INDEX audit_events_type ON audit_events(type, id);
     sql: `
 ALTER TABLE users ADD COLUMN pending_email TEXT;
 
--- Messages waiting for the sender (mail/outbox-sender.ts); deleted once sent.
+-- Messages waiting for the sender (mail/outbox-sender.ts), and requests it turns into messages
+-- (kind <> 'mail'); deleted once done.
 CREATE TABLE outbox (
   id               TEXT PRIMARY KEY,
+  kind             TEXT NOT NULL DEFAULT 'mail',
+  data             TEXT,
   to_address       TEXT,
   subject          TEXT NOT NULL,
   text             TEXT NOT NULL,

@@ -3,8 +3,8 @@ import { date, type Row, type SqliteDb } from './sqlite-db.js'
 
 const insertMail = (d: SqliteDb, m: NewOutboxMessage) =>
   d
-    .q('INSERT INTO outbox (id, to_address, subject, text, html, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    .run(m.id, m.to, m.subject, m.text, m.html, m.createdAt.getTime(), m.createdAt.getTime())
+    .q('INSERT INTO outbox (id, kind, data, to_address, subject, text, html, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(m.id, m.kind ?? 'mail', m.data ?? null, m.to, m.subject, m.text, m.html, m.createdAt.getTime(), m.createdAt.getTime())
 
 export function sqliteOneTimeTokens(d: SqliteDb): OneTimeTokenStore {
   return {
@@ -47,6 +47,8 @@ export function sqliteOneTimeTokens(d: SqliteDb): OneTimeTokenStore {
 
 const toMessage = (r: Row): OutboxMessage => ({
   id: r.id as string,
+  kind: r.kind as string,
+  data: (r.data as string | null) ?? null,
   to: (r.to_address as string | null) ?? null,
   subject: r.subject as string,
   text: r.text as string,

@@ -1,0 +1,214 @@
+// Issue 8: verification and password reset, delivered through a real SMTP server (smtp-server in
+// this process) via the outbox.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { buildTestApp, sharedDatabase, testClock } from '../helpers/build-app.js'
+import { auditTypes, adminLogin, bearer, FORM, form, login, PASSWORD, registerUser } from '../helpers/fixtures.js'
+import { startSmtp, tokenIn } from '../helpers/smtp.js'
+
+const MAIL_ENV = { PUBLIC_URL: 'https://app.example', APP_NAME: 'Acme Login', MAIL_FROM: 'Acme <no-reply@acme.example>' }
+const post = (url: string, payload: object, headers: Record<string, string> = {}) => ({ method: 'POST' as const, url, payload, headers })
+
+test('sign-up with an email sends a verification message (text and HTML, app name, expiry, link with token=); the token verifies once', async (t) => {
+  const smtp = await startSmtp(t)
+  const { app, deps } = await buildTestApp(t, { ...MAIL_ENV, SMTP_URL: smtp.url })
+  const admin = await adminLogin(app, deps)
+  await registerUser(app, { username: 'alice', email: 'Alice@Example.com' })
+  const [m] = await smtp.waitFor(1)
+  assert.deepEqual(m!.to, ['Alice@example.com'])
+  assert.match(m!.decoded, /^Subject: Confirm your email for Acme Login$/m)
+  assert.match(m!.decoded, /^From: Acme <no-reply@acme\.example>$/m)
+  assert.match(m!.decoded, /https:\/\/app\.example\/account\/verify-email\?token=[A-Za-z0-9_-]{43}/)
+  assert.match(m!.decoded, /expires in 24 hours/)
+  assert.match(m!.decoded, /If you did not ask for this, ignore this message/)
+  assert.match(m!.decoded, /Content-Type: text\/plain/)
+  assert.match(m!.decoded, /Content-Type: text\/html/)
+  const token = tokenIn(m!)
+
+  assert.equal((await app.inject(post('/email/verify', { token: 'A'.repeat(43) }))).statusCode, 400, 'control: an unknown token')
+  assert.equal((await app.inject(post('/email/verify', {}))).statusCode, 422)
+  const ok = await app.inject(post('/email/verify', { token }))
+  assert.equal(ok.statusCode, 200)
+  assert.deepEqual([ok.json().email, ok.json().email_verified], ['Alice@example.com', true])
+  const again = await app.inject(post('/email/verify', { token }))
+  assert.equal(again.statusCode, 400)
+  assert.deepEqual(again.json(), { detail: 'Invalid or expired token' })
+  const types = await auditTypes(app, admin.access_token, `&user_id=${ok.json().id}`)
+  assert.deepEqual(types, ['user.registered', 'email.verification_sent', 'email.verified'])
+  assert.ok(!JSON.stringify(await deps.store.listAuditEvents({ limit: 100 })).includes(token), 'the token is not in the audit log')
+})
+
+test('POST /email/verify/request resends (202) and replaces the old token; 401 without a token, 400 with nothing to verify; tokens expire after 24 h', async (t) => {
+  const smtp = await startSmtp(t)
+  const clock = testClock(new Date())
+  const { app } = await buildTestApp(t, { ...MAIL_ENV, SMTP_URL: smtp.url }, { clock })
+  await registerUser(app, { email: 'bob@example.com', username: 'bob' })
+  const { access_token } = await login(app, 'bob')
+  assert.equal((await app.inject(post('/email/verify/request', {}))).statusCode, 401)
+  const resend = await app.inject(post('/email/verify/request', {}, bearer(access_token)))
+  assert.equal(resend.statusCode, 202)
+  const [first, second] = await smtp.waitFor(2)
+  assert.equal((await app.inject(post('/email/verify', { token: tokenIn(first!) }))).statusCode, 400, 'replaced by the resend')
+  clock.advance(24 * 3600)
+  assert.equal((await app.inject(post('/email/verify', { token: tokenIn(second!) }))).statusCode, 400, 'expired after 24 h')
+  const { access_token: fresh } = await login(app, 'bob') // the day-old access token has expired too
+  await app.inject(post('/email/verify/request', {}, bearer(fresh)))
+  const [, , third] = await smtp.waitFor(3)
+  assert.equal((await app.inject(post('/email/verify', { token: tokenIn(third!) }))).statusCode, 200)
+  const nothing = await app.inject(post('/email/verify/request', {}, bearer(fresh)))
+  assert.equal(nothing.statusCode, 400)
+  assert.deepEqual(nothing.json(), { detail: 'No email address to verify' })
+})
+
+test('changing the email: the new address verifies it (only then does it change), the old one is told; a taken address answers alike and its link fails', async (t) => {
+  const smtp = await startSmtp(t)
+  const { app } = await buildTestApp(t, { ...MAIL_ENV, SMTP_URL: smtp.url })
+  await registerUser(app, { username: 'carol', email: 'carol@old.example' })
+  await registerUser(app, { username: 'dan', email: 'dan@example.com', password: 'dans own passphrase' })
+  await smtp.waitFor(2)
+  const { access_token } = await login(app, 'carol')
+  const patch = (email: string) =>
+    app.inject({ method: 'PATCH', url: '/users/me', headers: bearer(access_token), payload: { email, current_password: PASSWORD } })
+  const res = await patch('carol@new.example')
+  assert.deepEqual([res.json().email, res.json().pending_email], ['carol@old.example', 'carol@new.example'])
+  const mails = (await smtp.waitFor(4)).slice(2)
+  const toNew = mails.find((m) => m.to[0] === 'carol@new.example')!
+  const toOld = mails.find((m) => m.to[0] === 'carol@old.example')!
+  assert.match(toOld.decoded, /asked to change its email address/)
+  assert.doesNotMatch(toOld.decoded, /token=/, 'the old address gets no link')
+  const verified = await app.inject(post('/email/verify', { token: tokenIn(toNew) }))
+  assert.deepEqual([verified.json().email, verified.json().email_verified, verified.json().pending_email], ['carol@new.example', true, null])
+
+  const taken = await patch('dan@example.com')
+  assert.equal(taken.statusCode, 200, 'same answer as for a free address')
+  const [toDan] = (await smtp.waitFor(6)).slice(4).filter((m) => m.to[0] === 'dan@example.com')
+  const refused = await app.inject(post('/email/verify', { token: tokenIn(toDan!) }))
+  assert.equal(refused.statusCode, 400)
+  assert.equal((await app.inject({ method: 'GET', url: '/users/me', headers: bearer(access_token) })).json().email, 'carol@new.example')
+})
+
+test('password reset: 202 for any address; weak password 422 without spending the token; 204 ends every session; the token works once; it expires after 1 h', async (t) => {
+  const smtp = await startSmtp(t)
+  const clock = testClock(new Date())
+  const { app, deps } = await buildTestApp(t, { ...MAIL_ENV, SMTP_URL: smtp.url }, { clock })
+  await registerUser(app, { username: 'erin', email: 'erin@example.com' })
+  await smtp.waitFor(1)
+  const session = await login(app, 'erin')
+  assert.equal((await app.inject(post('/password/forgot', { email: 'nobody@example.com' }))).statusCode, 202)
+  assert.equal((await app.inject(post('/password/forgot', { email: 'not an address' }))).statusCode, 422)
+  assert.equal((await app.inject(post('/password/forgot', {}))).statusCode, 422)
+  assert.equal((await app.inject(post('/password/forgot', { email: 'ERIN@example.com' }))).statusCode, 202)
+  const [, m] = await smtp.waitFor(2)
+  await new Promise((r) => setTimeout(r, 300))
+  assert.equal(smtp.received.length, 2, 'nothing was sent for the unknown address')
+  assert.deepEqual(m!.to, ['erin@example.com'])
+  assert.match(m!.decoded, /Subject: Reset your Acme Login password/)
+  assert.match(m!.decoded, /expires in 1 hour/)
+  const token = tokenIn(m!)
+
+  const weak = await app.inject(post('/password/reset', { token, new_password: 'password1' }))
+  assert.equal(weak.statusCode, 422)
+  assert.equal((await app.inject(post('/password/reset', { token: 'B'.repeat(43), new_password: 'a fresh passphrase' }))).statusCode, 400)
+  const done = await app.inject(post('/password/reset', { token, new_password: 'a fresh passphrase' }))
+  assert.equal(done.statusCode, 204)
+  assert.equal((await app.inject({ method: 'GET', url: '/users/me', headers: bearer(session.access_token) })).statusCode, 401, 'every session ended')
+  assert.equal((await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username: 'erin', password: PASSWORD }) })).statusCode, 401)
+  assert.equal(
+    (await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username: 'erin', password: 'a fresh passphrase' }) })).statusCode,
+    200,
+  )
+  const reuse = await app.inject(post('/password/reset', { token, new_password: 'another fresh passphrase' }))
+  assert.equal(reuse.statusCode, 400)
+  assert.deepEqual(reuse.json(), { detail: 'Invalid or expired token' })
+
+  await app.inject(post('/password/forgot', { email: 'erin@example.com' }))
+  await app.inject(post('/password/forgot', { email: 'erin@example.com' }))
+  const [, , older, newer] = await smtp.waitFor(4)
+  assert.equal(
+    (await app.inject(post('/password/reset', { token: tokenIn(older!), new_password: 'yet another passphrase' }))).statusCode,
+    400,
+    'one live reset token',
+  )
+  clock.advance(3600)
+  assert.equal((await app.inject(post('/password/reset', { token: tokenIn(newer!), new_password: 'yet another passphrase' }))).statusCode, 400, 'expired')
+  const types = (await deps.store.listAuditEvents({ limit: 100, type: 'password.reset' })).length
+  assert.equal(types, 1)
+})
+
+test('EMAIL_VERIFICATION=required: sign-up needs an email; the right password gets 403 until verified; a wrong one still 401', async (t) => {
+  const smtp = await startSmtp(t)
+  const { app } = await buildTestApp(t, { ...MAIL_ENV, SMTP_URL: smtp.url, EMAIL_VERIFICATION: 'required' })
+  const noEmail = await app.inject(post('/register', { username: 'fay', password: PASSWORD }))
+  assert.equal(noEmail.statusCode, 422)
+  await registerUser(app, { username: 'fay', email: 'fay@example.com' })
+  const attempt = (password: string) => app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username: 'fay', password }) })
+  assert.equal((await attempt('wrong password here')).statusCode, 401)
+  const blocked = await attempt(PASSWORD)
+  assert.equal(blocked.statusCode, 403)
+  assert.deepEqual(blocked.json(), { detail: 'Email not verified' })
+  const [m] = await smtp.waitFor(1)
+  assert.equal((await app.inject(post('/email/verify', { token: tokenIn(m!) }))).statusCode, 200)
+  assert.equal((await attempt(PASSWORD)).statusCode, 200)
+})
+
+test('an SMTP failure delays a message, never drops it: retried with back-off until accepted', async (t) => {
+  const smtp = await startSmtp(t)
+  const clock = testClock(new Date())
+  const { app } = await buildTestApp(t, { ...MAIL_ENV, SMTP_URL: smtp.url }, { clock })
+  smtp.failNext(3)
+  await registerUser(app, { username: 'gus', email: 'gus@example.com' })
+  for (let i = 1; i <= 3; i++) {
+    const until = Date.now() + 5_000
+    while (smtp.refusedCount() < i && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
+    assert.equal(smtp.refusedCount(), i)
+    assert.equal(smtp.received.length, 0)
+    clock.advance(3600) // the back-off (5 s, 10 s, 20 s …) has passed
+  }
+  const [m] = await smtp.waitFor(1)
+  assert.deepEqual(m!.to, ['gus@example.com'])
+})
+
+test('two senders on one database (two workers or instances) deliver each message exactly once', async (t) => {
+  const smtp = await startSmtp(t)
+  const env = { ...MAIL_ENV, SMTP_URL: smtp.url, ...sharedDatabase(t) }
+  const a = await buildTestApp(t, env)
+  const b = await buildTestApp(t, env)
+  for (let i = 0; i < 12; i++) await registerUser(i % 2 ? a.app : b.app, { username: `user${i}`, email: `user${i}@example.com` })
+  const got = await smtp.waitFor(12)
+  await new Promise((r) => setTimeout(r, 1500)) // both senders polled again meanwhile
+  assert.equal(smtp.received.length, 12)
+  assert.equal(new Set(got.map((m) => m.to[0])).size, 12)
+})
+
+test('requests never wait on SMTP: with a mail server taking 2 s per message, /password/forgot still answers at once', async (t) => {
+  const smtp = await startSmtp(t, { delayMs: 2_000 })
+  const { app } = await buildTestApp(t, { ...MAIL_ENV, SMTP_URL: smtp.url })
+  await registerUser(app, { username: 'hal', email: 'hal@example.com' })
+  const t0 = performance.now()
+  const res = await app.inject(post('/password/forgot', { email: 'hal@example.com' }))
+  assert.equal(res.statusCode, 202)
+  assert.ok(performance.now() - t0 < 1_000, `${performance.now() - t0} ms`)
+  await smtp.waitFor(2)
+})
+
+test('/password/forgot takes the same time whether or not an account has the address (medians within 15%)', async (t) => {
+  const { app } = await buildTestApp(t, { ...MAIL_ENV, ...sharedDatabase(t) })
+  for (let i = 0; i < 3; i++) await registerUser(app, { username: `known${i}`, email: `known${i}@example.com` })
+  const time = async (email: string) => {
+    await new Promise((r) => setTimeout(r, 15)) // the sender's background work for the previous one is done
+    const t0 = performance.now()
+    const res = await app.inject(post('/password/forgot', { email }))
+    assert.equal(res.statusCode, 202)
+    return performance.now() - t0
+  }
+  const known: number[] = []
+  const unknown: number[] = []
+  for (let i = 0; i < 41; i++) {
+    known.push(await time(`known${i % 3}@example.com`))
+    unknown.push(await time(`stranger${i}@example.com`))
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+  const [k, u] = [median(known), median(unknown)]
+  t.diagnostic(`median known ${k.toFixed(2)} ms, unknown ${u.toFixed(2)} ms`)
+  assert.ok(Math.abs(k - u) / Math.max(k, u) < 0.15, `known ${k.toFixed(2)} ms vs unknown ${u.toFixed(2)} ms`)
+})
