@@ -6,6 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { before, type TestContext, test } from 'node:test'
+import { cli } from '../helpers/process.js'
+import { startSmtp } from '../helpers/smtp.js'
 import Database from 'better-sqlite3'
 import { buildTestApp } from '../helpers/build-app.js'
 import { adminLogin, bearer, FORM, form, me } from '../helpers/fixtures.js'
@@ -229,4 +231,25 @@ test('cli: on a terminal the password is asked twice without echo, and the comma
   assert.match(cancelled.out, /cancelled/)
   assert.match(cli(['users', 'list']).out, /zed/)
   assert.doesNotMatch(cli(['users', 'list']).out, /yan/)
+})
+
+// spawnSync would block this process, and with it the SMTP server the CLI talks to: async here.
+test('cli: mail test sends through SMTP_URL (exit 0), says why when refused (exit 1), prints the message without SMTP_URL, and refuses a non-address (exit 2)', async (t) => {
+  const { dir, env } = workspace(t)
+  const smtp = await startSmtp(t)
+  const sent = await cli(dir, { ...env, SMTP_URL: smtp.url, APP_NAME: 'Acme Login' }, ['mail', 'test', 'ops@example.com'])
+  assert.equal(sent.code, 0, sent.stderr)
+  assert.match(sent.stdout, /sent a test message to ops@example\.com/)
+  const [m] = await smtp.waitFor(1)
+  assert.deepEqual(m!.to, ['ops@example.com'])
+  assert.match(m!.decoded, /Subject: Acme Login test message/)
+  smtp.failNext(1)
+  const refused = await cli(dir, { ...env, SMTP_URL: smtp.url }, ['mail', 'test', 'ops@example.com'])
+  assert.equal(refused.code, 1)
+  assert.match(refused.stderr, /did not take the message: .*try again later/)
+  const dry = await cli(dir, env, ['mail', 'test', 'ops@example.com'])
+  assert.equal(dry.code, 0)
+  assert.match(dry.stdout, /SMTP_URL is not set/)
+  assert.match(dry.stdout, /Subject: Gatehouse test message/)
+  assert.equal((await cli(dir, env, ['mail', 'test', 'not-an-address'])).code, 2)
 })
