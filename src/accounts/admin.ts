@@ -79,6 +79,7 @@ export async function adminUpdateUser(deps: AdminDeps, id: string, patch: AdminU
   if (patch.disabled !== undefined) storePatch.disabled = patch.disabled
   if (patch.email_verified !== undefined) storePatch.emailVerified = patch.email_verified
   else if (storePatch.email && storePatch.email.email !== user.email) storePatch.emailVerified = false
+  if (storePatch.email) storePatch.pendingEmail = null
   if (actor.actorId === id && (patch.disabled === true || (storePatch.roles && !scopesForRoles(deps.config.roleScopes, storePatch.roles).includes('admin')))) {
     throw cannotChangeOwnAccess()
   }
@@ -90,6 +91,8 @@ export async function adminUpdateUser(deps: AdminDeps, id: string, patch: AdminU
     throw err
   }
   if (!updated) throw notFound()
+  // Links sent to the old address, or for a change the admin just overrode, die.
+  if (storePatch.email && storePatch.email.email !== user.email) await deps.store.deleteOneTimeTokens(id, ['password_reset', 'verify_email'])
   const details = { fields: Object.keys(patch).sort(), roles: updated.roles, disabled: updated.disabled, email_verified: updated.emailVerified }
   await deps.events.record({ type: 'user.updated', actorId: actor.actorId, subjectId: id, meta: actor.meta, details })
   if (patch.disabled === true && !user.disabled) await endAllSessions(deps, id, { actorId: actor.actorId, meta: actor.meta, reason: 'disabled' })

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Deps } from '../deps.js'
-import { HttpError, notFound } from '../errors.js'
+import { HttpError, invalidField, notFound } from '../errors.js'
 import type { ClientMeta } from '../events/events.js'
 import { randomToken } from '../lib/ids.js'
 import { humanDuration } from '../mail/service.js'
@@ -62,7 +62,9 @@ export async function verifyEmail(deps: MailDeps, token: string, meta: ClientMet
   const spent = await deps.store.consumeOneTimeToken(hashMailToken(token), 'verify_email', deps.clock())
   if (!spent?.data) throw invalidMailToken()
   const user = await deps.store.findUserById(spent.userId)
-  if (!user) throw invalidMailToken()
+  if (!user || user.disabled) throw invalidMailToken()
+  // A pending change is only applied while it is still the one asked for (not cancelled or replaced).
+  if (spent.data !== user.email && spent.data !== user.pendingEmail) throw invalidMailToken()
   const address = emailFromInput(spent.data)
   let updated: User | null
   try {
@@ -74,6 +76,8 @@ export async function verifyEmail(deps: MailDeps, token: string, meta: ClientMet
     throw err
   }
   if (!updated) throw invalidMailToken()
+  // Reset links went to the old address: they must not outlive the change.
+  if (user.email !== spent.data) await deps.store.deleteOneTimeTokens(user.id, ['password_reset', 'verify_email'])
   await deps.events.record({ type: 'email.verified', actorId: user.id, subjectId: user.id, meta, details: { changed: user.email !== spent.data } })
   return updated
 }
@@ -92,13 +96,21 @@ export async function requestEmailChange(
   const wanted = emailFromInput(input.email)
   await confirmPassword(deps, user.id, input.current_password, { meta, purpose: 'email_change' })
   if (wanted.email === null) {
-    // Removing the address needs no proof of a mailbox.
+    // Removing the address needs no proof of a mailbox; under EMAIL_VERIFICATION=required an
+    // account must keep one (without it, the rule would no longer apply to the account).
+    if (deps.config.emailVerification === 'required') throw invalidField(['body', 'email'], 'An email address is required', 'value_error')
+    await deps.store.deleteOneTimeTokens(user.id, ['verify_email', 'password_reset'])
     const updated = await deps.store.updateUser(user.id, { email: { email: null, emailKey: null }, emailVerified: false, pendingEmail: null }, deps.clock())
     if (!updated) throw notFound()
     await deps.events.record({ type: 'user.updated', actorId: user.id, subjectId: user.id, meta, details: { fields: ['email'] } })
     return updated
   }
-  if (wanted.email === user.email) return user
+  if (wanted.email === user.email) {
+    // Back to the current address: a pending change is cancelled, and its link dies.
+    if (user.pendingEmail === null) return user
+    await deps.store.deleteOneTimeTokens(user.id, ['verify_email'])
+    return (await deps.store.updateUser(user.id, { pendingEmail: null }, deps.clock())) ?? user
+  }
   const updated = await deps.store.updateUser(user.id, { pendingEmail: wanted.email }, deps.clock())
   if (!updated) throw notFound()
   await sendVerification(deps, updated, wanted.email, meta)

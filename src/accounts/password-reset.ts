@@ -78,12 +78,16 @@ export async function resetPassword(deps: ResetDeps, input: { token: string; new
   const found = /^[A-Za-z0-9_-]{43}$/.test(input.token) ? await deps.store.findOneTimeToken(tokenHash, 'password_reset', deps.clock()) : null
   if (!found) throw invalidMailToken()
   const user = await deps.store.findUserById(found.userId)
-  if (!user) throw invalidMailToken()
+  if (!user || user.disabled) throw invalidMailToken()
   assertPasswordAcceptable(deps, 'new_password', input.new_password, user)
   const newHash = await deps.hasher.hash(input.new_password, meta.signal)
   const spent = await deps.store.consumeOneTimeToken(tokenHash, 'password_reset', deps.clock())
   if (!spent) throw invalidMailToken() // spent by a concurrent reset meanwhile
   await deps.store.setPasswordHash(user.id, newHash, deps.clock())
+  // The link reached this mailbox: it is verified. And a change of address someone else asked for
+  // (with the old password) dies with that password.
+  await deps.store.deleteOneTimeTokens(user.id, ['verify_email', 'password_reset'])
+  if (!user.emailVerified || user.pendingEmail) await deps.store.updateUser(user.id, { emailVerified: true, pendingEmail: null }, deps.clock())
   await deps.events.record({ type: 'password.reset', actorId: user.id, subjectId: user.id, meta })
   await endAllSessions(deps, user.id, { actorId: user.id, meta, reason: 'password_reset' })
 }

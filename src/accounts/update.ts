@@ -57,6 +57,9 @@ export async function changePassword(
   const newHash = await deps.hasher.hash(input.new_password, meta.signal)
   // Compare-and-swap on the old hash: of two concurrent changes, the second must re-authenticate.
   if (!(await deps.store.updatePasswordHash(user.id, stored, newHash, deps.clock()))) throw wrongPassword()
+  // Links sent before (a reset, a change of address) die with the old password.
+  await deps.store.deleteOneTimeTokens(user.id, ['password_reset', 'verify_email'])
+  if (user.pendingEmail) await deps.store.updateUser(user.id, { pendingEmail: null }, deps.clock())
   await deps.events.record({ type: 'password.changed', actorId: user.id, subjectId: user.id, meta })
   await endAllSessions(deps, user.id, { actorId: user.id, meta, reason: 'password_changed', exceptId: currentSessionId })
 }

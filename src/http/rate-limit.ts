@@ -1,6 +1,7 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import type { Deps } from '../deps.js'
 import { tooManyRequests } from '../errors.js'
+import { emailKey, normalizeEmail } from '../accounts/username.js'
 import { addressKey } from '../lib/client-address.js'
 import type { RateRule } from '../rate-limit/limiter.js'
 
@@ -34,4 +35,11 @@ export function limit(deps: Pick<Deps, 'limiter' | 'clock'>, rule: RateRule, key
     const result = await deps.limiter.consume(key(request), rule, deps.clock())
     if (!result.allowed) throw tooManyRequests(result.retryAfterSeconds)
   }
+}
+
+/** Per target address, whether or not an account has it: nobody can flood someone's mailbox. */
+export const byTargetAddress = (request: FastifyRequest) => {
+  const raw = (request.body as { email?: string }).email ?? ''
+  const email = normalizeEmail(raw)
+  return email ? emailKey(email) : `invalid:${raw.slice(0, 64)}`
 }

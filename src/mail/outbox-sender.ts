@@ -2,10 +2,17 @@ import type { Logger } from 'pino'
 import type { OutboxStore } from '../store/store.js'
 import type { Mailer } from './mailer.js'
 
-const BATCH = 20
-const LEASE_SECONDS = 120
-/** Retry after 5 s, doubling up to an hour: an SMTP outage delays mail, never drops it. */
+/**
+ * A lease must outlast the batch it covers, or another sender would claim (and send) the same
+ * messages again: 5 messages at most 40 s each (the SMTP timeouts) stay well inside 300 s. And
+ * marking a message needs the claim's id, so a sender whose lease ran out anyway changes nothing.
+ */
+const BATCH = 5
+const LEASE_SECONDS = 300
+/** Retry after 5 s, doubling up to an hour: an SMTP outage delays mail, never drops it... */
 export const retryDelaySeconds = (attempts: number) => Math.min(3600, 5 * 2 ** Math.min(attempts, 20))
+/** ...until its links have expired anyway (the longest token lives 24 h by default). */
+export const GIVE_UP_AFTER_SECONDS = 2 * 86_400
 
 /**
  * Delivers the outbox: claims due messages (a lease, so several workers or instances never send
@@ -24,6 +31,12 @@ export function startMailSender(
   const round = async () => {
     const batch = await deps.store.claimMail(deps.clock(), BATCH, LEASE_SECONDS)
     for (const m of batch) {
+      const age = (deps.clock().getTime() - m.createdAt.getTime()) / 1000
+      if (age > GIVE_UP_AFTER_SECONDS) {
+        deps.log.error({ outboxId: m.id, kind: m.kind, attempts: m.attempts }, 'mail given up: not accepted within two days')
+        await deps.store.markMailSent(m.id, m.claimId)
+        continue
+      }
       try {
         if (m.kind !== 'mail') {
           // A request (e.g. a password reset asked for an address): its handler queues the mail, if any.
@@ -33,11 +46,18 @@ export function startMailSender(
         } else if (m.to !== null) {
           await deps.mailer.send({ to: m.to, subject: m.subject, text: m.text, html: m.html })
         }
-        await deps.store.markMailSent(m.id)
+        await deps.store.markMailSent(m.id, m.claimId)
       } catch (err) {
+        const e = err as { message?: string; responseCode?: number }
+        // 5xx: the server will never take it (no such mailbox, refused): retrying only repeats that.
+        if (typeof e.responseCode === 'number' && e.responseCode >= 500) {
+          deps.log.error({ outboxId: m.id, responseCode: e.responseCode, reason: e.message }, 'mail refused for good by the server; dropped')
+          await deps.store.markMailSent(m.id, m.claimId)
+          continue
+        }
         const delay = retryDelaySeconds(m.attempts)
-        deps.log.warn({ err: { message: (err as Error).message }, attempt: m.attempts + 1, retryInSeconds: delay }, 'mail not sent; will retry')
-        await deps.store.markMailFailed(m.id, new Date(deps.clock().getTime() + delay * 1000), (err as Error).message ?? 'error')
+        deps.log.warn({ outboxId: m.id, reason: e.message, attempt: m.attempts + 1, retryInSeconds: delay }, 'mail not sent; will retry')
+        await deps.store.markMailFailed(m.id, m.claimId, new Date(deps.clock().getTime() + delay * 1000), e.message ?? 'error')
       }
     }
     if (batch.length === BATCH) again = true

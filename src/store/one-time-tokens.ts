@@ -26,6 +26,8 @@ export interface OneTimeTokenStore {
    * @returns its user and data, or null when unknown, of another purpose, spent or expired at `now`.
    */
   consumeOneTimeToken(tokenHash: string, purpose: string, now: Date): Promise<{ userId: string; data: string | null } | null>
+  /** Deletes a user's live tokens of these purposes (a changed password or email voids them). */
+  deleteOneTimeTokens(userId: string, purposes: string[]): Promise<void>
   /** Deletes tokens that expired before `before`. @returns how many. */
   purgeOneTimeTokens(before: Date): Promise<number>
 }

@@ -19,6 +19,8 @@ export interface NewOutboxMessage {
 }
 
 export interface OutboxMessage extends NewOutboxMessage {
+  /** Who holds the lease: marking it sent or failed needs this, so a sender whose lease ran out cannot touch a row someone else claimed since. */
+  claimId: string
   kind: string
   data: string | null
   attempts: number
@@ -32,8 +34,10 @@ export interface OutboxStore {
    * (other workers, other instances) never get the same message while its lease runs.
    */
   claimMail(now: Date, limit: number, leaseSeconds: number): Promise<OutboxMessage[]>
-  /** Sent: the message (and the token text in it) is deleted. */
-  markMailSent(id: string): Promise<void>
-  /** Not sent: tried again at `retryAt`. */
-  markMailFailed(id: string, retryAt: Date, error: string): Promise<void>
+  /** Sent (or given up): the message (and the token text in it) is deleted, if `claimId` still holds it. */
+  markMailSent(id: string, claimId: string): Promise<void>
+  /** Not sent: tried again at `retryAt`, if `claimId` still holds it. */
+  markMailFailed(id: string, claimId: string, retryAt: Date, error: string): Promise<void>
+  /** Retention: deletes whatever was queued before `before` (never sent in time). @returns how many. */
+  purgeOutbox(before: Date): Promise<number>
 }

@@ -14,6 +14,7 @@ export async function startSmtp(t: TestContext, opts: { delayMs?: number } = {})
   const received: Received[] = []
   let failures = 0
   let refused = 0
+  let permanent = false
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -26,7 +27,7 @@ export async function startSmtp(t: TestContext, opts: { delayMs?: number } = {})
           if (failures > 0) {
             failures--
             refused++
-            return callback(Object.assign(new Error('try again later'), { responseCode: 451 }))
+            return callback(Object.assign(new Error(permanent ? 'no such mailbox' : 'try again later'), { responseCode: permanent ? 550 : 451 }))
           }
           const decoded = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)))
           received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw, decoded })
@@ -43,8 +44,9 @@ export async function startSmtp(t: TestContext, opts: { delayMs?: number } = {})
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
-    failNext: (n: number) => {
+    failNext: (n: number, opts: { permanent?: boolean } = {}) => {
       failures = n
+      permanent = opts.permanent ?? false
     },
     refusedCount: () => refused,
     /** Waits for the `count`th message (polling; the sender delivers in the background). */

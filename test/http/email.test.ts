@@ -212,3 +212,75 @@ test('/password/forgot takes the same time whether or not an account has the add
   t.diagnostic(`median known ${k.toFixed(2)} ms, unknown ${u.toFixed(2)} ms`)
   assert.ok(Math.abs(k - u) / Math.max(k, u) < 0.15, `known ${k.toFixed(2)} ms vs unknown ${u.toFixed(2)} ms`)
 })
+
+// @see the issue 8 review: links sent before must not outlive a reset, and a reset proves the mailbox.
+test('a reset voids a pending change of address someone else asked for, and verifies the email (the way back in under EMAIL_VERIFICATION=required)', async (t) => {
+  const smtp = await startSmtp(t)
+  const { app } = await buildTestApp(t, { ...MAIL_ENV, SMTP_URL: smtp.url, EMAIL_VERIFICATION: 'required' })
+  await registerUser(app, { username: 'ivy', email: 'ivy@example.com' })
+  await smtp.waitFor(1) // the sign-up link, lost: ivy never uses it
+  // Someone who knows the password cannot log in (unverified), but a reset gets ivy in.
+  assert.equal((await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username: 'ivy', password: PASSWORD }) })).statusCode, 403)
+  await app.inject(post('/password/forgot', { email: 'ivy@example.com' }))
+  const [, reset] = await smtp.waitFor(2)
+  assert.equal((await app.inject(post('/password/reset', { token: tokenIn(reset!), new_password: 'ivys fresh passphrase' }))).statusCode, 204)
+  const ok = await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username: 'ivy', password: 'ivys fresh passphrase' }) })
+  assert.equal(ok.statusCode, 200, 'the reset verified the address')
+
+  // An intruder with that password asks to move the account to their address...
+  const intruder = ok.json().access_token as string
+  await app.inject({
+    method: 'PATCH',
+    url: '/users/me',
+    headers: bearer(intruder),
+    payload: { email: 'thief@evil.example', current_password: 'ivys fresh passphrase' },
+  })
+  const toThief = (await smtp.waitFor(4)).find((m) => m.to[0] === 'thief@evil.example')!
+  // ...ivy resets the password; the intruder's link must now be dead.
+  await app.inject(post('/password/forgot', { email: 'ivy@example.com' }))
+  const again = (await smtp.waitFor(5)).at(-1)!
+  assert.equal((await app.inject(post('/password/reset', { token: tokenIn(again), new_password: 'ivys newest passphrase' }))).statusCode, 204)
+  assert.equal((await app.inject(post('/email/verify', { token: tokenIn(toThief) }))).statusCode, 400)
+})
+
+test('an address set by an operator counts as verified; a 5xx from SMTP drops the message instead of retrying it forever', async (t) => {
+  const smtp = await startSmtp(t)
+  const clock = testClock(new Date())
+  const { app, deps } = await buildTestApp(t, { ...MAIL_ENV, SMTP_URL: smtp.url }, { clock })
+  const admin = await adminLogin(app, deps)
+  const created = await app.inject({
+    method: 'POST',
+    url: '/admin/users',
+    headers: bearer(admin.access_token),
+    payload: { username: 'joan', email: 'joan@example.com', password: PASSWORD },
+  })
+  assert.equal(created.statusCode, 201, created.body)
+  assert.equal(created.json().email_verified, true)
+
+  smtp.failNext(1, { permanent: true })
+  await registerUser(app, { username: 'kay', email: 'kay@example.com' })
+  const until = Date.now() + 5_000
+  while (smtp.refusedCount() < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 20))
+  clock.advance(3600)
+  await new Promise((r) => setTimeout(r, 1500))
+  assert.equal(smtp.refusedCount(), 1)
+  assert.equal(smtp.received.length, 0, 'not tried again after a permanent refusal')
+})
+
+test('PATCH /users/me is limited per target address (it sends mail): the sixth change to one address in an hour is a 429', async (t) => {
+  const smtp = await startSmtp(t)
+  const { app } = await buildTestApp(t, { ...MAIL_ENV, SMTP_URL: smtp.url, RATE_LIMIT: 'on' })
+  const statuses: number[] = []
+  for (let i = 0; i < 3; i++) await registerUser(app, { username: `pat${i}`, password: `pat${i}s own passphrase` })
+  for (let i = 0; i < 6; i++) {
+    const { access_token } = await login(app, `pat${i % 3}`, `pat${i % 3}s own passphrase`)
+    const res = await app.inject({
+      method: 'PATCH',
+      url: '/users/me',
+      headers: bearer(access_token),
+      payload: { email: i % 2 ? 'victim@example.com' : 'VICTIM@example.com', current_password: `pat${i % 3}s own passphrase` },
+    })
+    statuses.push(res.statusCode)
+  }
+  assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429])
+})

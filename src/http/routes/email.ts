@@ -1,21 +1,13 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { Static } from 'typebox'
 import { resendVerification, verifyEmail } from '../../accounts/email.js'
 import { forgotPassword, resetPassword } from '../../accounts/password-reset.js'
 import { toUserView } from '../../accounts/user-view.js'
-import { emailKey, normalizeEmail } from '../../accounts/username.js'
 import type { Deps } from '../../deps.js'
 import { clientMeta, currentAuth, requireUser } from '../auth.js'
 import { passwordWork } from '../password-work.js'
-import { limit, RULES } from '../rate-limit.js'
+import { byTargetAddress, limit, RULES } from '../rate-limit.js'
 import { bearer, errors, ForgotBody, MailTokenBody, ResetBody, UserSchema } from '../schemas.js'
-
-/** Per target address, whether or not an account has it: nobody can flood someone's mailbox. */
-const byTargetAddress = (request: FastifyRequest) => {
-  const raw = (request.body as { email?: string }).email ?? ''
-  const email = normalizeEmail(raw)
-  return email ? emailKey(email) : `invalid:${raw.slice(0, 64)}`
-}
 
 export function registerEmailRoutes(app: FastifyInstance, deps: Deps): void {
   const noStore = { 'cache-control': 'no-store' }

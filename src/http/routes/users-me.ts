@@ -9,7 +9,7 @@ import { endOwnSession } from '../../sessions/end.js'
 import { listLiveSessions } from '../../sessions/list.js'
 import { clientMeta, currentAuth, requireUser } from '../auth.js'
 import { passwordWork } from '../password-work.js'
-import { limit, RULES } from '../rate-limit.js'
+import { byTargetAddress, limit, RULES } from '../rate-limit.js'
 import { bearer, ChangePasswordBody, DeleteMeBody, errors, PatchMeBody, SessionIdParams, SessionSchema, UserSchema } from '../schemas.js'
 
 export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
@@ -36,7 +36,15 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
         response: { 200: UserSchema, 401: errors.detail, 403: errors.detail, 422: errors.validation },
       },
       // It re-checks the password: limited like the other password endpoints.
-      preHandler: [guard, limit(deps, RULES.password), limit(deps, RULES.passwordUser, (request) => currentAuth(request).user.id), passwordWork(deps)],
+      preHandler: [
+        guard,
+        limit(deps, RULES.password),
+        limit(deps, RULES.passwordUser, (request) => currentAuth(request).user.id),
+        // It sends mail: limited like the resend, per user and per target address.
+        limit(deps, RULES.mailUser, (request) => currentAuth(request).user.id),
+        limit(deps, RULES.mailTarget, byTargetAddress),
+        passwordWork(deps),
+      ],
     },
     async function updateUsersMe(request, reply) {
       reply.headers(noStore)

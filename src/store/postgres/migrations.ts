@@ -106,6 +106,7 @@ CREATE TABLE outbox (
   next_attempt_at  timestamptz NOT NULL,
   attempts         integer NOT NULL DEFAULT 0,
   lease_until      timestamptz,
+  claim_id         text,
   last_error       text
 );
 CREATE INDEX outbox_due ON outbox (next_attempt_at);

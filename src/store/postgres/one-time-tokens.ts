@@ -28,6 +28,10 @@ export function postgresOneTimeTokens(d: PgDb): OneTimeTokenStore {
       return r ? { userId: r.user_id as string, data: (r.data as string | null) ?? null } : null
     },
 
+    async deleteOneTimeTokens(userId, purposes) {
+      await d.q('DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = ANY($2)', [userId, purposes])
+    },
+
     async consumeOneTimeToken(tokenHash, purpose, now) {
       // One DELETE ... RETURNING: of two concurrent spends, exactly one gets the row.
       const r = await d.one('DELETE FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3 RETURNING user_id, data', [
@@ -46,6 +50,7 @@ export function postgresOneTimeTokens(d: PgDb): OneTimeTokenStore {
 
 const toMessage = (r: Row): OutboxMessage => ({
   id: r.id as string,
+  claimId: r.claim_id as string,
   kind: r.kind as string,
   data: (r.data as string | null) ?? null,
   to: (r.to_address as string | null) ?? null,
@@ -65,25 +70,27 @@ export function postgresOutbox(d: PgDb): OutboxStore {
     async claimMail(now, limit, leaseSeconds) {
       // SKIP LOCKED: concurrent claimers take different rows instead of queueing on the same ones.
       const rows = await d.q(
-        `UPDATE outbox SET lease_until = $2 WHERE id IN (
+        `UPDATE outbox SET lease_until = $2, claim_id = $4 WHERE id IN (
            SELECT id FROM outbox WHERE next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
            ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
          RETURNING *`,
-        [now, new Date(now.getTime() + leaseSeconds * 1000), limit],
+        [now, new Date(now.getTime() + leaseSeconds * 1000), limit, crypto.randomUUID()],
       )
       return rows.map(toMessage)
     },
 
-    async markMailSent(id) {
-      await d.q('DELETE FROM outbox WHERE id = $1', [id])
+    async markMailSent(id, claimId) {
+      await d.q('DELETE FROM outbox WHERE id = $1 AND claim_id = $2', [id, claimId])
     },
 
-    async markMailFailed(id, retryAt, error) {
-      await d.q('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $2, lease_until = NULL, last_error = $3 WHERE id = $1', [
-        id,
-        retryAt,
-        error.slice(0, 500),
-      ])
+    async markMailFailed(id, claimId, retryAt, error) {
+      const sql =
+        'UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $3, lease_until = NULL, claim_id = NULL, last_error = $4 WHERE id = $1 AND claim_id = $2'
+      await d.q(sql, [id, claimId, retryAt, error.slice(0, 500)])
+    },
+
+    async purgeOutbox(before) {
+      return (await d.q('DELETE FROM outbox WHERE created_at < $1 RETURNING id', [before])).length
     },
   }
 }

@@ -111,6 +111,7 @@ CREATE TABLE outbox (
   next_attempt_at  INTEGER NOT NULL,
   attempts         INTEGER NOT NULL DEFAULT 0,
   lease_until      INTEGER,
+  claim_id         TEXT,
   last_error       TEXT
 ) STRICT;
 CREATE INDEX outbox_due ON outbox(next_attempt_at);

@@ -31,6 +31,12 @@ export function sqliteOneTimeTokens(d: SqliteDb): OneTimeTokenStore {
       return r ? { userId: r.user_id as string, data: (r.data as string | null) ?? null } : null
     },
 
+    async deleteOneTimeTokens(userId, purposes) {
+      d.tx(() => {
+        for (const p of purposes) d.q('DELETE FROM one_time_tokens WHERE user_id = ? AND purpose = ?').run(userId, p)
+      })
+    },
+
     async consumeOneTimeToken(tokenHash, purpose, now) {
       // One DELETE ... RETURNING: of two concurrent spends, exactly one gets the row.
       const r = d
@@ -47,6 +53,7 @@ export function sqliteOneTimeTokens(d: SqliteDb): OneTimeTokenStore {
 
 const toMessage = (r: Row): OutboxMessage => ({
   id: r.id as string,
+  claimId: r.claim_id as string,
   kind: r.kind as string,
   data: (r.data as string | null) ?? null,
   to: (r.to_address as string | null) ?? null,
@@ -58,6 +65,7 @@ const toMessage = (r: Row): OutboxMessage => ({
 })
 
 export function sqliteOutbox(d: SqliteDb): OutboxStore {
+  const due = 'next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)'
   return {
     async enqueueMail(m) {
       insertMail(d, m)
@@ -65,26 +73,29 @@ export function sqliteOutbox(d: SqliteDb): OutboxStore {
 
     async claimMail(now, limit, leaseSeconds) {
       const t = now.getTime()
+      // A cheap read first: most polls find nothing, and need not take the write lock.
+      if (!d.q(`SELECT 1 FROM outbox WHERE ${due} LIMIT 1`).get(t, t)) return []
       // IMMEDIATE: the select and the lease are one step across processes (workers, the CLI).
       return d.tx(() => {
-        const rows = d
-          .q('SELECT * FROM outbox WHERE next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at LIMIT ?')
-          .all(t, t, limit) as Row[]
-        for (const r of rows) d.q('UPDATE outbox SET lease_until = ? WHERE id = ?').run(t + leaseSeconds * 1000, r.id)
-        return rows.map(toMessage)
+        const rows = d.q(`SELECT * FROM outbox WHERE ${due} ORDER BY next_attempt_at LIMIT ?`).all(t, t, limit) as Row[]
+        const claimId = crypto.randomUUID()
+        for (const r of rows) d.q('UPDATE outbox SET lease_until = ?, claim_id = ? WHERE id = ?').run(t + leaseSeconds * 1000, claimId, r.id)
+        return rows.map((r) => toMessage({ ...r, claim_id: claimId }))
       })
     },
 
-    async markMailSent(id) {
-      d.q('DELETE FROM outbox WHERE id = ?').run(id)
+    async markMailSent(id, claimId) {
+      d.q('DELETE FROM outbox WHERE id = ? AND claim_id = ?').run(id, claimId)
     },
 
-    async markMailFailed(id, retryAt, error) {
-      d.q('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE id = ?').run(
-        retryAt.getTime(),
-        error.slice(0, 500),
-        id,
-      )
+    async markMailFailed(id, claimId, retryAt, error) {
+      const sql =
+        'UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, lease_until = NULL, claim_id = NULL, last_error = ? WHERE id = ? AND claim_id = ?'
+      d.q(sql).run(retryAt.getTime(), error.slice(0, 500), id, claimId)
+    },
+
+    async purgeOutbox(before) {
+      return d.q('DELETE FROM outbox WHERE created_at < ?').run(before.getTime()).changes
     },
   }
 }
