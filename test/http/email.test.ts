@@ -284,3 +284,23 @@ test('PATCH /users/me is limited per target address (it sends mail): the sixth c
   }
   assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429])
 })
+
+test('MAIL_TEMPLATES_DIR replaces a template; the others stay built in', async (t) => {
+  const smtp = await startSmtp(t)
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-templates-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(join(dir, 'verify-email.txt'), 'Subject: Welcome {{username}} to {{app}}\n\nClick {{link}} within {{expires}}.\n')
+  writeFileSync(join(dir, 'verify-email.html'), '<p>Hi {{username}}: <a href="{{link}}">go</a></p>')
+  const { app } = await buildTestApp(t, { ...MAIL_ENV, SMTP_URL: smtp.url, MAIL_TEMPLATES_DIR: dir })
+  await registerUser(app, { username: 'o.brien', email: 'ob@example.com' })
+  const [m] = await smtp.waitFor(1)
+  assert.match(m!.decoded, /Subject: Welcome o\.brien to Acme Login/)
+  assert.match(m!.decoded, /Click https:\/\/app\.example\/account\/verify-email\?token=[A-Za-z0-9_-]{43} within 24 hours\./)
+  assert.match(m!.decoded, /<p>Hi o\.brien: <a href="https:\/\/app\.example/)
+  await app.inject(post('/password/forgot', { email: 'ob@example.com' }))
+  const [, reset] = await smtp.waitFor(2)
+  assert.match(reset!.decoded, /Subject: Reset your Acme Login password/, 'the built-in template for the rest')
+})

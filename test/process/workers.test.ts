@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { before, test } from 'node:test'
 import { dropSchema, newSchemaName, schemaUrl, TEST_REDIS_URL } from '../helpers/postgres.js'
 import { ensureBuild, start, stop } from '../helpers/process.js'
+import { startSmtp } from '../helpers/smtp.js'
 
 before(ensureBuild)
 
@@ -127,4 +128,27 @@ test('graceful shutdown: SIGTERM refuses new connections, lets the request in fl
   t.after(() => stop(again, 'SIGKILL'))
   const tok = await fetch(`${again.base}/token`, { method: 'POST', body: new URLSearchParams({ username: 'late', password: PASSWORD }) })
   assert.equal(tok.status, 200, 'the registration finished during shutdown was stored')
+})
+
+test('WORKERS=2 on PostgreSQL with SMTP: every message is delivered exactly once, whichever worker queued or sends it', async (t) => {
+  const smtp = await startSmtp(t)
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-workers-mail-'))
+  const schema = newSchemaName()
+  t.after(async () => {
+    rmSync(dir, { recursive: true, force: true })
+    await dropSchema(schema)
+  })
+  const env = { PORT: '0', DATABASE_URL: schemaUrl(schema), SMTP_URL: smtp.url, RATE_LIMIT: 'off' }
+  const server = await start(dir, env, ['serve', '--workers', '2'])
+  t.after(() => stop(server, 'SIGKILL'))
+  await new Promise((r) => setTimeout(r, 1500))
+  await Promise.all(
+    Array.from({ length: 12 }, (_, i) =>
+      once(server.base, 'POST', '/register', { body: JSON.stringify({ username: `mailer${i}`, email: `mailer${i}@example.com`, password: PASSWORD }) }),
+    ),
+  )
+  const got = await smtp.waitFor(12)
+  await new Promise((r) => setTimeout(r, 2500)) // both workers' senders polled again meanwhile
+  assert.equal(smtp.received.length, 12)
+  assert.equal(new Set(got.map((m) => m.to[0])).size, 12)
 })
