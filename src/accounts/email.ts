@@ -12,37 +12,40 @@ type MailDeps = Pick<Deps, 'store' | 'clock' | 'config' | 'mail' | 'events'>
 
 /** Tokens in links: 256 random bits, stored only as their SHA-256. */
 export const hashMailToken = (token: string): string => createHash('sha256').update(`gatehouse mail token\0${token}`).digest('base64url')
-const looksLikeToken = (token: string) => /^[A-Za-z0-9_-]{43}$/.test(token)
+export const looksLikeMailToken = (token: string) => /^[A-Za-z0-9_-]{43}$/.test(token)
 
 export const invalidMailToken = () => new HttpError(400, 'Invalid or expired token')
 export const nothingToVerify = () => new HttpError(400, 'No email address to verify')
 
 /**
- * Queues a verification message for `address` (the user's email, or the address they asked to
- * change to), with its token, in one transaction; a new request replaces the previous token.
+ * A new token for `user` and the message carrying it, stored in one transaction (the user's
+ * previous token of that purpose goes: one live at a time), then the sender is nudged.
  */
-export async function sendVerification(deps: MailDeps, user: User, address: string, meta: ClientMeta): Promise<void> {
+export async function queueTokenMail(
+  deps: Pick<Deps, 'store' | 'clock' | 'mail'>,
+  m: { user: User; to: string; purpose: 'verify_email' | 'password_reset'; data: string | null; ttlSeconds: number },
+): Promise<void> {
   const token = randomToken(32)
   const now = deps.clock()
-  const message = deps.mail.render('verify-email', {
-    username: user.username,
-    email: address,
-    link: deps.mail.link('verify-email', token),
-    expires: humanDuration(deps.config.emailVerifyTtlSeconds),
+  const [template, path] = m.purpose === 'verify_email' ? (['verify-email', 'verify-email'] as const) : (['reset-password', 'reset-password'] as const)
+  const message = deps.mail.render(template, {
+    username: m.user.username,
+    email: m.to,
+    link: deps.mail.link(path, token),
+    expires: humanDuration(m.ttlSeconds),
   })
+  const expiresAt = new Date(now.getTime() + m.ttlSeconds * 1000)
   await deps.store.createOneTimeToken(
-    {
-      tokenHash: hashMailToken(token),
-      userId: user.id,
-      purpose: 'verify_email',
-      data: address,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + deps.config.emailVerifyTtlSeconds * 1000),
-    },
+    { tokenHash: hashMailToken(token), userId: m.user.id, purpose: m.purpose, data: m.data, createdAt: now, expiresAt },
     true,
-    { id: crypto.randomUUID(), to: address, ...message, createdAt: now },
+    { id: crypto.randomUUID(), to: m.to, ...message, createdAt: now },
   )
   deps.mail.kick()
+}
+
+/** Queues a verification message for `address` (the user's email, or the address they asked to change to). */
+export async function sendVerification(deps: MailDeps, user: User, address: string, meta: ClientMeta): Promise<void> {
+  await queueTokenMail(deps, { user, to: address, purpose: 'verify_email', data: address, ttlSeconds: deps.config.emailVerifyTtlSeconds })
   await deps.events.record({ type: 'email.verification_sent', actorId: user.id, subjectId: user.id, meta })
 }
 
@@ -58,7 +61,7 @@ export async function resendVerification(deps: MailDeps, user: User, meta: Clien
  * email (for a change, only now). @throws 400 for an unknown, used or expired token.
  */
 export async function verifyEmail(deps: MailDeps, token: string, meta: ClientMeta): Promise<User> {
-  if (!looksLikeToken(token)) throw invalidMailToken()
+  if (!looksLikeMailToken(token)) throw invalidMailToken()
   const spent = await deps.store.consumeOneTimeToken(hashMailToken(token), 'verify_email', deps.clock())
   if (!spent?.data) throw invalidMailToken()
   const user = await deps.store.findUserById(spent.userId)
@@ -109,7 +112,9 @@ export async function requestEmailChange(
     // Back to the current address: a pending change is cancelled, and its link dies.
     if (user.pendingEmail === null) return user
     await deps.store.deleteOneTimeTokens(user.id, ['verify_email'])
-    return (await deps.store.updateUser(user.id, { pendingEmail: null }, deps.clock())) ?? user
+    const cancelled = (await deps.store.updateUser(user.id, { pendingEmail: null }, deps.clock())) ?? user
+    await deps.events.record({ type: 'user.updated', actorId: user.id, subjectId: user.id, meta, details: { fields: ['pending_email'] } })
+    return cancelled
   }
   const updated = await deps.store.updateUser(user.id, { pendingEmail: wanted.email }, deps.clock())
   if (!updated) throw notFound()

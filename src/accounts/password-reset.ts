@@ -2,9 +2,8 @@ import type { Deps } from '../deps.js'
 import { invalidField } from '../errors.js'
 import type { ClientMeta } from '../events/events.js'
 import { randomToken } from '../lib/ids.js'
-import { humanDuration } from '../mail/service.js'
 import { endAllSessions } from '../sessions/end.js'
-import { hashMailToken, invalidMailToken } from './email.js'
+import { hashMailToken, invalidMailToken, looksLikeMailToken, queueTokenMail } from './email.js'
 import { assertPasswordAcceptable } from './password-policy.js'
 import { emailFromInput } from './username.js'
 
@@ -38,34 +37,16 @@ export async function processResetRequest(deps: ResetDeps, data: string | null):
   const meta = { ip: req.ip ?? null, userAgent: req.userAgent ?? null }
   const { emailKey } = emailFromInput(req.email ?? null)
   const found = emailKey ? await deps.store.findUserByEmailKey(emailKey) : null
-  const user = found && !found.disabled && found.email ? found : null
-  const now = deps.clock()
-  const token = randomToken(32)
-  const message = deps.mail.render('reset-password', {
-    username: user?.username ?? '',
-    email: user?.email ?? '',
-    link: deps.mail.link('reset-password', token),
-    expires: humanDuration(deps.config.passwordResetTtlSeconds),
-  })
-  if (!user) {
-    await deps.store.enqueueMail({ id: crypto.randomUUID(), to: null, ...message, createdAt: now })
+  const to = found && !found.disabled ? found.email : null
+  if (!found || to === null) {
+    // The same work as for an account: render a message, store one row in one transaction.
+    const message = deps.mail.render('reset-password', { username: '', email: '', link: deps.mail.link('reset-password', randomToken(32)), expires: '' })
+    await deps.store.enqueueMail({ id: crypto.randomUUID(), to: null, ...message, createdAt: deps.clock() })
     await deps.events.record({ type: 'password.reset_requested', meta, details: { account: false } })
     return
   }
-  await deps.store.createOneTimeToken(
-    {
-      tokenHash: hashMailToken(token),
-      userId: user.id,
-      purpose: 'password_reset',
-      data: null,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + deps.config.passwordResetTtlSeconds * 1000),
-    },
-    true,
-    { id: crypto.randomUUID(), to: user.email, ...message, createdAt: now },
-  )
-  deps.mail.kick()
-  await deps.events.record({ type: 'password.reset_requested', subjectId: user.id, meta, details: { account: true } })
+  await queueTokenMail(deps, { user: found, to, purpose: 'password_reset', data: null, ttlSeconds: deps.config.passwordResetTtlSeconds })
+  await deps.events.record({ type: 'password.reset_requested', subjectId: found.id, meta, details: { account: true } })
 }
 
 /**
@@ -75,7 +56,7 @@ export async function processResetRequest(deps: ResetDeps, data: string | null):
  */
 export async function resetPassword(deps: ResetDeps, input: { token: string; new_password: string }, meta: ClientMeta): Promise<void> {
   const tokenHash = hashMailToken(input.token)
-  const found = /^[A-Za-z0-9_-]{43}$/.test(input.token) ? await deps.store.findOneTimeToken(tokenHash, 'password_reset', deps.clock()) : null
+  const found = looksLikeMailToken(input.token) ? await deps.store.findOneTimeToken(tokenHash, 'password_reset', deps.clock()) : null
   if (!found) throw invalidMailToken()
   const user = await deps.store.findUserById(found.userId)
   if (!user || user.disabled) throw invalidMailToken()

@@ -132,7 +132,10 @@ export function askPrimaryForMetrics(ch: Channel): Promise<string> {
   return new Promise((resolve, reject) => {
     if (!ch.connected()) return reject(new Error('primary unavailable'))
     const id = ++metricsRequests
-    const timer = setTimeout(() => reject(new Error('primary metrics timed out')), 5_000)
+    const timer = setTimeout(() => {
+      pendingMetrics.delete(id) // a reply that never comes must not stay in the map
+      reject(new Error('primary metrics timed out'))
+    }, 5_000)
     timer.unref()
     pendingMetrics.set(id, (text) => {
       clearTimeout(timer)
