@@ -1,19 +1,6 @@
 import { chainEvent } from '../audit-chain.js'
-import type { AuditEvent, AuditStore } from '../store.js'
-import { LOCKS, type PgDb, type Row } from './pg-db.js'
-
-const toEvent = (r: Row): AuditEvent => ({
-  id: Number(r.id),
-  type: r.type as string,
-  at: r.at as Date,
-  actorId: (r.actor_id as string | null) ?? null,
-  subjectId: (r.subject_id as string | null) ?? null,
-  ip: (r.ip as string | null) ?? null,
-  userAgent: (r.user_agent as string | null) ?? null,
-  detailsJson: r.details as string,
-  prevHash: r.prev_hash as string,
-  hash: r.hash as string,
-})
+import type { AuditStore } from '../store.js'
+import { LOCKS, type PgDb, toEvent } from './pg-db.js'
 
 export function postgresAudit(d: PgDb): AuditStore {
   // Appends run one at a time in this process too: waiting on the advisory lock would otherwise

@@ -1,15 +1,5 @@
 import type { KeyStore, SigningKeyRow } from '../store.js'
-import { LOCKS, type PgDb, type Queryable, type Row } from './pg-db.js'
-
-const toKey = (r: Row): SigningKeyRow => ({
-  kid: r.kid as string,
-  alg: r.alg as string,
-  publicJwk: r.public_jwk as string,
-  privateJwk: r.private_jwk as string,
-  createdAt: r.created_at as Date,
-  activatesAt: r.activates_at as Date,
-  retiresAt: (r.retires_at as Date | null) ?? null,
-})
+import { LOCKS, type PgDb, type Queryable, toKey } from './pg-db.js'
 
 export function postgresKeys(d: PgDb): KeyStore {
   const list = async () => (await d.q('SELECT * FROM signing_keys ORDER BY created_at, activates_at, kid')).map(toKey)

@@ -1,5 +1,5 @@
-import type { NewOutboxMessage, OneTimeTokenStore, OutboxMessage, OutboxStore } from '../store.js'
-import type { PgDb, Queryable, Row } from './pg-db.js'
+import type { NewOutboxMessage, OneTimeTokenStore, OutboxStore } from '../store.js'
+import { type PgDb, type Queryable, toMessage } from './pg-db.js'
 
 const insertMail = (d: PgDb, m: NewOutboxMessage, c?: Queryable) =>
   d.q(
@@ -47,19 +47,6 @@ export function postgresOneTimeTokens(d: PgDb): OneTimeTokenStore {
     },
   }
 }
-
-const toMessage = (r: Row): OutboxMessage => ({
-  id: r.id as string,
-  claimId: r.claim_id as string,
-  kind: r.kind as string,
-  data: (r.data as string | null) ?? null,
-  to: (r.to_address as string | null) ?? null,
-  subject: r.subject as string,
-  text: r.text as string,
-  html: r.html as string,
-  createdAt: r.created_at as Date,
-  attempts: r.attempts as number,
-})
 
 export function postgresOutbox(d: PgDb): OutboxStore {
   return {

@@ -1,39 +1,15 @@
 import type pg from 'pg'
 import { type Change, type ChangeBus, StoreUnavailableError, UnrepresentableValueError } from '../changes.js'
+import { rowMappers, type Row } from '../rows.js'
 import { SessionCache } from '../session-cache.js'
-import type { Session, User } from '../store.js'
 
-export type Row = Record<string, unknown>
+export { type Row, SESSION_COLS, USER_COLS, USER_COLS_PREFIXED } from '../rows.js'
 
-export const USER_COLS = 'u.id, u.username, u.email, u.email_verified, u.pending_email, u.roles, u.disabled, u.created_at, u.updated_at'
-export const SESSION_COLS = 's.id, s.user_id, s.scope, s.created_at, s.last_used_at, s.expires_at, s.idle_expires_at, s.ended_at, s.user_agent, s.ip'
-export const USER_COLS_PREFIXED = USER_COLS.split(', ')
-  .map((c) => `${c} AS u_${c.slice(2)}`)
-  .join(', ')
-
-export const toUser = (r: Row, p = ''): User => ({
-  id: r[`${p}id`] as string,
-  username: r[`${p}username`] as string,
-  email: (r[`${p}email`] as string | null) ?? null,
-  emailVerified: r[`${p}email_verified`] === true,
-  pendingEmail: (r[`${p}pending_email`] as string | null) ?? null,
-  roles: [...(r[`${p}roles`] as string[])],
-  disabled: r[`${p}disabled`] === true,
-  createdAt: r[`${p}created_at`] as Date,
-  updatedAt: r[`${p}updated_at`] as Date,
-})
-
-export const toSession = (r: Row): Session => ({
-  id: r.id as string,
-  userId: r.user_id as string,
-  scope: r.scope as string,
-  createdAt: r.created_at as Date,
-  lastUsedAt: r.last_used_at as Date,
-  expiresAt: r.expires_at as Date,
-  idleExpiresAt: r.idle_expires_at as Date,
-  endedAt: (r.ended_at as Date | null) ?? null,
-  userAgent: (r.user_agent as string | null) ?? null,
-  ip: (r.ip as string | null) ?? null,
+/** PostgreSQL hands back Dates, booleans and arrays as they are (copied: cached rows are frozen). */
+export const { toUser, toSession, toKey, toEvent, toMessage } = rowMappers({
+  date: (v) => v as Date,
+  bool: (v) => v === true,
+  list: (v) => [...(v as string[])],
 })
 
 /** Something that runs SQL: the pool, or one client inside a transaction. */

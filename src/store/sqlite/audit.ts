@@ -1,19 +1,6 @@
 import { chainEvent } from '../audit-chain.js'
-import type { AuditEvent, AuditStore } from '../store.js'
-import { date, type Row, type SqliteDb } from './sqlite-db.js'
-
-const toEvent = (r: Row): AuditEvent => ({
-  id: r.id as number,
-  type: r.type as string,
-  at: date(r.at),
-  actorId: (r.actor_id as string | null) ?? null,
-  subjectId: (r.subject_id as string | null) ?? null,
-  ip: (r.ip as string | null) ?? null,
-  userAgent: (r.user_agent as string | null) ?? null,
-  detailsJson: r.details as string,
-  prevHash: r.prev_hash as string,
-  hash: r.hash as string,
-})
+import type { AuditStore } from '../store.js'
+import { type Row, type SqliteDb, toEvent } from './sqlite-db.js'
 
 export function sqliteAudit(d: SqliteDb): AuditStore {
   return {

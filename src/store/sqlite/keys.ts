@@ -1,15 +1,5 @@
 import type { KeyStore, SigningKeyRow } from '../store.js'
-import { date, dateOrNull, type Row, type SqliteDb } from './sqlite-db.js'
-
-const toKey = (r: Row): SigningKeyRow => ({
-  kid: r.kid as string,
-  alg: r.alg as string,
-  publicJwk: r.public_jwk as string,
-  privateJwk: r.private_jwk as string,
-  createdAt: date(r.created_at),
-  activatesAt: date(r.activates_at),
-  retiresAt: dateOrNull(r.retires_at),
-})
+import { type Row, type SqliteDb, toKey } from './sqlite-db.js'
 
 export function sqliteKeys(d: SqliteDb): KeyStore {
   const list = () => (d.q('SELECT * FROM signing_keys ORDER BY created_at, activates_at, kid').all() as Row[]).map(toKey)

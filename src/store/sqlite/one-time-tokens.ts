@@ -1,5 +1,5 @@
-import type { NewOutboxMessage, OneTimeTokenStore, OutboxMessage, OutboxStore } from '../store.js'
-import { date, type Row, type SqliteDb } from './sqlite-db.js'
+import type { NewOutboxMessage, OneTimeTokenStore, OutboxStore } from '../store.js'
+import { type Row, type SqliteDb, toMessage } from './sqlite-db.js'
 
 const insertMail = (d: SqliteDb, m: NewOutboxMessage) =>
   d
@@ -50,19 +50,6 @@ export function sqliteOneTimeTokens(d: SqliteDb): OneTimeTokenStore {
     },
   }
 }
-
-const toMessage = (r: Row): OutboxMessage => ({
-  id: r.id as string,
-  claimId: r.claim_id as string,
-  kind: r.kind as string,
-  data: (r.data as string | null) ?? null,
-  to: (r.to_address as string | null) ?? null,
-  subject: r.subject as string,
-  text: r.text as string,
-  html: r.html as string,
-  createdAt: date(r.created_at),
-  attempts: r.attempts as number,
-})
 
 export function sqliteOutbox(d: SqliteDb): OutboxStore {
   const due = 'next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)'

@@ -1,45 +1,15 @@
 import type Database from 'better-sqlite3'
+import { rowMappers } from '../rows.js'
 import type { Session, User } from '../store.js'
 
-export type Row = Record<string, unknown>
+export { type Row, SESSION_COLS, USER_COLS, USER_COLS_PREFIXED } from '../rows.js'
 
-/** Named-column mappers: the column names are the contract a PostgreSQL back end matches. */
-export const USER_COLS = 'u.id, u.username, u.email, u.email_verified, u.pending_email, u.roles, u.disabled, u.created_at, u.updated_at'
-export const SESSION_COLS = 's.id, s.user_id, s.scope, s.created_at, s.last_used_at, s.expires_at, s.idle_expires_at, s.ended_at, s.user_agent, s.ip'
-/** The user's columns under a `u_` prefix, for joins with sessions. */
-export const USER_COLS_PREFIXED = USER_COLS.split(', ')
-  .map((c) => `${c} AS u_${c.slice(2)}`)
-  .join(', ')
-
-const date = (v: unknown): Date => new Date(v as number)
-const dateOrNull = (v: unknown): Date | null => (v == null ? null : new Date(v as number))
-
-export const toUser = (r: Row, p = ''): User => ({
-  id: r[`${p}id`] as string,
-  username: r[`${p}username`] as string,
-  email: (r[`${p}email`] as string | null) ?? null,
-  emailVerified: r[`${p}email_verified`] === 1,
-  pendingEmail: (r[`${p}pending_email`] as string | null) ?? null,
-  roles: JSON.parse(r[`${p}roles`] as string) as string[],
-  disabled: r[`${p}disabled`] === 1,
-  createdAt: date(r[`${p}created_at`]),
-  updatedAt: date(r[`${p}updated_at`]),
+/** SQLite stores times as integer ms, booleans as 0/1 and role lists as JSON text. */
+export const { toUser, toSession, toKey, toEvent, toMessage } = rowMappers({
+  date: (v) => new Date(v as number),
+  bool: (v) => v === 1,
+  list: (v) => JSON.parse(v as string) as string[],
 })
-
-export const toSession = (r: Row): Session => ({
-  id: r.id as string,
-  userId: r.user_id as string,
-  scope: r.scope as string,
-  createdAt: date(r.created_at),
-  lastUsedAt: date(r.last_used_at),
-  expiresAt: date(r.expires_at),
-  idleExpiresAt: date(r.idle_expires_at),
-  endedAt: dateOrNull(r.ended_at),
-  userAgent: (r.user_agent as string | null) ?? null,
-  ip: (r.ip as string | null) ?? null,
-})
-
-export { date, dateOrNull }
 
 const SESSION_CACHE_MAX = 10_000
 
