@@ -82,11 +82,13 @@ export async function serve(config: Readonly<Config>): Promise<void> {
         deps.log,
       )
     }
-    if (!config.smtpUrl && cluster.isPrimary) {
+    // Start-up warnings once per machine: from the only process, or from the first worker.
+    const speaksForMachine = cluster.isPrimary || cluster.worker?.id === 1
+    if (!config.smtpUrl && speaksForMachine) {
       deps.log.warn('SMTP_URL is not set: messages, with their links and tokens, are written to this log instead of sent (development only)')
     }
     const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.host)
-    if (!loopback && config.metricsPort === null && config.metricsToken === null && cluster.isPrimary) {
+    if (!loopback && config.metricsPort === null && config.metricsToken === null && speaksForMachine) {
       deps.log.warn('/metrics is public on the API port: set METRICS_PORT (and keep it internal) or METRICS_TOKEN')
     }
     deps.log.info(
