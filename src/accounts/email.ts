@@ -15,7 +15,7 @@ export const hashMailToken = (token: string): string => createHash('sha256').upd
 export const looksLikeMailToken = (token: string) => /^[A-Za-z0-9_-]{43}$/.test(token)
 
 export const invalidMailToken = () => new HttpError(400, 'Invalid or expired token')
-export const nothingToVerify = () => new HttpError(400, 'No email address to verify')
+const nothingToVerify = () => new HttpError(400, 'No email address to verify')
 
 /**
  * A new token for `user` and the message carrying it, stored in one transaction (the user's

@@ -23,7 +23,7 @@ type Get = (name: string) => string | undefined
 type Int = (name: string, dflt: number, min: number, max: number) => number
 
 /** What a message may say about a URL that can carry a password: its scheme only. */
-export const redactUrl = (url: string): string => `${/^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? ''}…`
+const redactUrl = (url: string): string => `${/^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? ''}…`
 
 const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/
 

@@ -10,9 +10,9 @@ import type { Mailer } from './mailer.js'
 const BATCH = 5
 const LEASE_SECONDS = 300
 /** Retry after 5 s, doubling up to an hour: an SMTP outage delays mail, never drops it... */
-export const retryDelaySeconds = (attempts: number) => Math.min(3600, 5 * 2 ** Math.min(attempts, 20))
+const retryDelaySeconds = (attempts: number) => Math.min(3600, 5 * 2 ** Math.min(attempts, 20))
 /** ...until its links have expired anyway (the longest token lives 24 h by default). */
-export const GIVE_UP_AFTER_SECONDS = 2 * 86_400
+const GIVE_UP_AFTER_SECONDS = 2 * 86_400
 
 /**
  * Delivers the outbox: claims due messages (a lease, so several workers or instances never send

@@ -17,7 +17,7 @@ export interface MailService {
   stop(): Promise<void>
 }
 
-export const createMailer = (config: Readonly<Config>, log: Logger): Mailer => (config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : logMailer(log))
+const createMailer = (config: Readonly<Config>, log: Logger): Mailer => (config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : logMailer(log))
 
 /** Templates, links and (when `store` is given) the background sender of this process. */
 export function createMailService(config: Readonly<Config>, log: Logger, clock: () => Date, store: OutboxStore | null): MailService {

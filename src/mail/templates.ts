@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 /** The built-in templates (templates/mail at the package root, for src/ and dist/ alike). */
-export const BUILT_IN_TEMPLATES = join(import.meta.dirname, '..', '..', 'templates', 'mail')
+const BUILT_IN_TEMPLATES = join(import.meta.dirname, '..', '..', 'templates', 'mail')
 
 export type TemplateName = 'verify-email' | 'reset-password' | 'email-changed' | 'test'
 export type Rendered = { subject: string; text: string; html: string }

@@ -7,7 +7,7 @@ type Entry = { session: Session; user: User }
  * However invalidations travel, no entry outlives this: a change whose message was lost (a network
  * split between one instance and Redis, say) reaches every instance within a second anyway.
  */
-export const SESSION_CACHE_MAX_AGE_MS = 1_000
+const SESSION_CACHE_MAX_AGE_MS = 1_000
 
 /**
  * The guard's read cache for a back end whose writers are other processes (PostgreSQL): entries
