@@ -30,6 +30,12 @@ export interface OutboxStore {
   /** Stores a message for the sender. */
   enqueueMail(m: NewOutboxMessage): Promise<void>
   /**
+   * Stores a background job: `kind` names its handler (registered where the server is wired),
+   * `payload` is its data. It rides the same durable queue (leases, retries, once-only across
+   * workers) but carries no message: the handler decides what, if anything, is sent.
+   */
+  enqueueJob(job: { id: string; kind: string; payload: string; createdAt: Date }): Promise<void>
+  /**
    * Claims up to `limit` messages due at `now` for `leaseSeconds`, atomically: concurrent claimers
    * (other workers, other instances) never get the same message while its lease runs.
    */

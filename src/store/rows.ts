@@ -1,4 +1,4 @@
-import type { AuditEvent, OutboxMessage, Session, SigningKeyRow, User } from './store.js'
+import type { AuditEvent, Client, OutboxMessage, Passkey, Session, SigningKeyRow, TotpFactor, User } from './store.js'
 
 /**
  * Rows to objects, once for both back ends: the column names are shared, only how a value is
@@ -12,12 +12,19 @@ export interface Dialect {
   list(v: unknown): string[]
 }
 
-export const USER_COLS = 'u.id, u.username, u.email, u.email_verified, u.pending_email, u.roles, u.disabled, u.created_at, u.updated_at'
-export const SESSION_COLS = 's.id, s.user_id, s.scope, s.created_at, s.last_used_at, s.expires_at, s.idle_expires_at, s.ended_at, s.user_agent, s.ip'
+export const USER_COLS = 'u.id, u.username, u.email, u.email_verified, u.pending_email, u.roles, u.disabled, u.totp_enabled, u.created_at, u.updated_at'
+/** The same columns unqualified, for RETURNING (SQLite refuses table-qualified names there). */
+export const USER_COLS_BARE = USER_COLS.replaceAll('u.', '')
+export const SESSION_COLS =
+  's.id, s.user_id, s.scope, s.created_at, s.last_used_at, s.expires_at, s.idle_expires_at, s.ended_at, s.user_agent, s.ip, s.amr, s.auth_time'
 /** The user's columns under a `u_` prefix, for joins with sessions. */
 export const USER_COLS_PREFIXED = USER_COLS.split(', ')
   .map((c) => `${c} AS u_${c.slice(2)}`)
   .join(', ')
+export const PASSKEY_COLS =
+  'p.id, p.user_id, p.credential_id, p.public_key, p.counter, p.transports, p.device_type, p.backed_up, p.name, p.user_handle, p.aaguid, p.created_at, p.last_used_at'
+export const CLIENT_COLS =
+  'id, name, confidential, first_party, grant_types, scopes, redirect_uris, post_logout_redirect_uris, id_token_signed_response_alg, secret_hash, created_at, updated_at'
 
 const str = (v: unknown): string | null => (v as string | null) ?? null
 
@@ -32,6 +39,7 @@ export function rowMappers(d: Dialect) {
       pendingEmail: str(r[`${p}pending_email`]),
       roles: d.list(r[`${p}roles`]),
       disabled: d.bool(r[`${p}disabled`]),
+      totpEnabled: d.bool(r[`${p}totp_enabled`]),
       createdAt: d.date(r[`${p}created_at`]),
       updatedAt: d.date(r[`${p}updated_at`]),
     }),
@@ -46,7 +54,17 @@ export function rowMappers(d: Dialect) {
       endedAt: dateOrNull(r.ended_at),
       userAgent: str(r.user_agent),
       ip: str(r.ip),
+      amr: d.list(r.amr),
+      authTime: d.date(r.auth_time),
     }),
+    toTotp: (r: Row): TotpFactor => ({
+      userId: r.user_id as string,
+      secret: r.secret as string,
+      confirmedAt: dateOrNull(r.confirmed_at),
+      lastUsedStep: r.last_used_step == null ? null : Number(r.last_used_step),
+      createdAt: d.date(r.created_at),
+    }),
+    toRefreshToken: (r: Row) => ({ usedAt: dateOrNull(r.used_at), sealedSuccessor: str(r.sealed_successor) }),
     toKey: (r: Row): SigningKeyRow => ({
       kid: r.kid as string,
       alg: r.alg as string,
@@ -67,6 +85,35 @@ export function rowMappers(d: Dialect) {
       detailsJson: r.details as string,
       prevHash: r.prev_hash as string,
       hash: r.hash as string,
+    }),
+    toPasskey: (r: Row): Passkey => ({
+      id: r.id as string,
+      userId: r.user_id as string,
+      credentialId: r.credential_id as string,
+      publicKey: r.public_key as string,
+      counter: Number(r.counter), // PostgreSQL's bigint arrives as text
+      transports: d.list(r.transports),
+      deviceType: r.device_type === 'multiDevice' ? 'multiDevice' : 'singleDevice',
+      backedUp: d.bool(r.backed_up),
+      name: r.name as string,
+      userHandle: r.user_handle as string,
+      aaguid: str(r.aaguid),
+      createdAt: d.date(r.created_at),
+      lastUsedAt: dateOrNull(r.last_used_at),
+    }),
+    toClient: (r: Row): Client => ({
+      id: r.id as string,
+      name: r.name as string,
+      confidential: d.bool(r.confidential),
+      firstParty: d.bool(r.first_party),
+      grantTypes: d.list(r.grant_types),
+      scopes: d.list(r.scopes),
+      redirectUris: d.list(r.redirect_uris),
+      postLogoutRedirectUris: d.list(r.post_logout_redirect_uris),
+      idTokenSignedResponseAlg: str(r.id_token_signed_response_alg),
+      secretHash: str(r.secret_hash),
+      createdAt: d.date(r.created_at),
+      updatedAt: d.date(r.updated_at),
     }),
     toMessage: (r: Row): OutboxMessage => ({
       id: r.id as string,

@@ -1,3 +1,4 @@
+import type { NewAuditEvent } from './audit.js'
 import type { User } from './users.js'
 
 /** Sessions and their rotating refresh tokens (stored only as hashes). */
@@ -15,6 +16,10 @@ export interface Session {
   endedAt: Date | null
   userAgent: string | null
   ip: string | null
+  /** How the user authenticated (RFC 8176 values, e.g. ['pwd'], ['pwd', 'otp']); kept across rotations. */
+  amr: string[]
+  /** When the user last authenticated (OIDC auth_time); kept across rotations. */
+  authTime: Date
 }
 
 export interface NewSession {
@@ -27,6 +32,10 @@ export interface NewSession {
   idleExpiresAt: Date
   userAgent: string | null
   ip: string | null
+  amr: string[]
+  authTime: Date
+  /** The OpenID Connect client it is issued to (the authorization code grant, later); absent or null otherwise. Deleting the client ends it. */
+  clientId?: string | null
 }
 
 export interface RotateArgs {
@@ -52,7 +61,7 @@ export type RotateResult =
 
 export interface SessionStore {
   /** Creates a session with its first refresh token hash. */
-  createSession(s: NewSession): Promise<Session>
+  createSession(s: NewSession, audit?: readonly NewAuditEvent[]): Promise<Session>
   /**
    * The guard's hot path: the session and its user from this back end's local cache, read
    * synchronously (no promise, no microtask). @returns undefined when nothing is cached, then the
@@ -71,12 +80,18 @@ export interface SessionStore {
    * token, which is 'replayed' within the grace and 'reused' after it.
    */
   rotateRefreshToken(args: RotateArgs): Promise<RotateResult>
+  /**
+   * A session in use without a refresh (a browser session, on each page it serves): its last use
+   * is `now` and its idle end moves to `idleExpiresAt`, never past its absolute end.
+   * @returns false when absent, ended, or past its idle or absolute end at `now` (nothing is revived).
+   */
+  touchSession(id: string, now: Date, idleExpiresAt: Date): Promise<boolean>
   /** Ends a session. @returns false when absent or already ended. */
-  endSession(id: string, now: Date): Promise<boolean>
+  endSession(id: string, now: Date, audit?: readonly NewAuditEvent[]): Promise<boolean>
   /** Ends the session that `refreshHash` (current or rotated) belongs to. @returns it, or null. */
   endSessionByRefreshHash(refreshHash: string, now: Date): Promise<{ id: string; userId: string } | null>
   /** Ends every open session of a user but `exceptId`. @returns how many ended. */
-  endSessionsForUser(userId: string, now: Date, exceptId?: string): Promise<number>
+  endSessionsForUser(userId: string, now: Date, exceptId?: string, audit?: (count: number) => readonly NewAuditEvent[]): Promise<number>
   /**
    * Retention: deletes sessions that ended or expired before `before`, with their refresh tokens.
    * Spent tokens of open sessions stay (reuse detection needs them). @returns how many sessions went.

@@ -1,3 +1,5 @@
+import type { NewAuditEvent } from './audit.js'
+
 /** Users: the accounts and their password hashes. */
 
 export interface User {
@@ -9,6 +11,8 @@ export interface User {
   pendingEmail: string | null
   roles: string[]
   disabled: boolean
+  /** A confirmed TOTP factor exists (kept by confirmTotp/deleteTotp only). */
+  totpEnabled: boolean
   createdAt: Date
   updatedAt: Date
 }
@@ -44,7 +48,7 @@ export interface UserListQuery {
 
 export interface UserStore {
   /** @throws StoreConflictError when usernameKey or emailKey is taken. */
-  createUser(u: NewUser): Promise<User>
+  createUser(u: NewUser, audit?: readonly NewAuditEvent[]): Promise<User>
   findUserById(id: string): Promise<User | null>
   findUserByUsernameKey(usernameKey: string): Promise<User | null>
   /** The only way to read a password hash by name, for the password grant. */
@@ -59,13 +63,13 @@ export interface UserStore {
    */
   listUsers(q: UserListQuery): Promise<User[]>
   /** @returns the updated user, or null when absent. @throws StoreConflictError on a taken email. */
-  updateUser(id: string, patch: UserPatch, now: Date): Promise<User | null>
+  updateUser(id: string, patch: UserPatch, now: Date, audit?: readonly NewAuditEvent[]): Promise<User | null>
   /** The user with this case-folded email, or null. */
   findUserByEmailKey(emailKey: string): Promise<User | null>
   /** Sets the hash unconditionally (a password reset proved control of the email instead). */
-  setPasswordHash(id: string, newHash: string, now: Date): Promise<boolean>
+  setPasswordHash(id: string, newHash: string, now: Date, audit?: readonly NewAuditEvent[]): Promise<boolean>
   /** Replaces the hash only while it still equals `oldHash` (a concurrent change wins). */
-  updatePasswordHash(id: string, oldHash: string, newHash: string, now: Date): Promise<boolean>
-  /** Deletes the user and, through the foreign key, every session, refresh and one-time token. */
-  deleteUser(id: string): Promise<boolean>
+  updatePasswordHash(id: string, oldHash: string, newHash: string, now: Date, audit?: readonly NewAuditEvent[]): Promise<boolean>
+  /** Deletes the user and, through the foreign key, every session, refresh and one-time token, TOTP factor and recovery code. */
+  deleteUser(id: string, audit?: readonly NewAuditEvent[]): Promise<boolean>
 }

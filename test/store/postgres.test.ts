@@ -32,6 +32,10 @@ test('postgres: migrations run once, also when several instances start together'
   assert.deepEqual(rows, [
     { version: 1, name: 'init' },
     { version: 2, name: 'email' },
+    { version: 3, name: 'mfa' },
+    { version: 4, name: 'passkeys' },
+    { version: 5, name: 'webauthn-challenge-age' },
+    { version: 6, name: 'clients' },
   ])
 })
 

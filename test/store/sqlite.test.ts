@@ -26,6 +26,10 @@ test('sqlite: a file database uses WAL, synchronous=FULL and foreign keys; migra
     { version: 1, name: 'init' },
     { version: 2, name: 'operate' },
     { version: 3, name: 'email' },
+    { version: 4, name: 'mfa' },
+    { version: 5, name: 'passkeys' },
+    { version: 6, name: 'webauthn-challenge-age' },
+    { version: 7, name: 'clients' },
   ])
   const fresh = openSqliteStore(path)
   t.after(() => fresh.close())
@@ -59,6 +63,8 @@ test('sqlite: a session ended through another connection is seen at once despite
     id: crypto.randomUUID(),
     userId: user.id,
     scope: 'user',
+    amr: ['pwd'],
+    authTime: now,
     refreshHash: 'r1',
     createdAt: now,
     expiresAt: new Date(now.getTime() + 3600_000),
@@ -66,11 +72,15 @@ test('sqlite: a session ended through another connection is seen at once despite
     userAgent: null,
     ip: null,
   })
-  assert.equal((await a.findSessionWithUser(s.id))?.session.endedAt, null)
-  assert.equal((await a.findSessionWithUser(s.id))?.session.endedAt, null, 'served from the cache')
+  const first = await a.findSessionWithUser(s.id)
+  assert.equal(first?.session.endedAt, null)
+  // The very same object, synchronously: a read the database could not have served.
+  assert.equal(a.peekSessionWithUser(s.id), first, 'served from the cache')
+  assert.equal(await a.findSessionWithUser(s.id), first)
   const settle = () => new Promise((r) => setTimeout(r, 2)) // another process's commit shows within 1 ms
   await b.endSession(s.id, new Date())
   await settle()
+  assert.equal(a.peekSessionWithUser(s.id), undefined, "another connection's commit drops the cached entry")
   assert.ok((await a.findSessionWithUser(s.id))?.session.endedAt, "the other connection's commit is visible")
   await b.updateUser(user.id, { disabled: true }, new Date())
   await settle()

@@ -112,4 +112,105 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (next_attempt_at);
 `,
   },
+  {
+    version: 3,
+    name: 'mfa',
+    sql: `
+-- Kept by confirmTotp/deleteTotp only, in the transaction that changes the factor.
+ALTER TABLE users ADD COLUMN totp_enabled boolean NOT NULL DEFAULT false;
+-- How and when the user authenticated; existing sessions were password logins at their start.
+ALTER TABLE sessions ADD COLUMN amr text[] NOT NULL DEFAULT '{pwd}';
+ALTER TABLE sessions ADD COLUMN auth_time timestamptz;
+UPDATE sessions SET auth_time = created_at;
+ALTER TABLE sessions ALTER COLUMN auth_time SET NOT NULL;
+
+CREATE TABLE totp_factors (
+  user_id         text COLLATE "C" PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  secret          text NOT NULL,
+  confirmed_at    timestamptz,
+  last_used_step  bigint,
+  created_at      timestamptz NOT NULL
+);
+
+CREATE TABLE recovery_codes (
+  user_id     text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  code_hash   text NOT NULL,
+  created_at  timestamptz NOT NULL,
+  used_at     timestamptz,
+  PRIMARY KEY (user_id, code_hash)
+);
+`,
+  },
+  {
+    version: 4,
+    name: 'passkeys',
+    sql: `
+-- WebAuthn credentials (store/passkeys.ts). Keys and ids are base64url text.
+CREATE TABLE passkeys (
+  id             text PRIMARY KEY,
+  user_id        text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  credential_id  text COLLATE "C" NOT NULL CONSTRAINT passkeys_credential_id_unique UNIQUE,
+  public_key     text NOT NULL,
+  counter        bigint NOT NULL DEFAULT 0,
+  transports     text[] NOT NULL DEFAULT '{}',
+  device_type    text NOT NULL,
+  backed_up      boolean NOT NULL DEFAULT false,
+  name           text NOT NULL,
+  user_handle    text NOT NULL,
+  aaguid         text,
+  created_at     timestamptz NOT NULL,
+  last_used_at   timestamptz
+);
+CREATE INDEX passkeys_user ON passkeys (user_id, created_at);
+
+-- Single-use ceremony challenges, by hash; user_id is null for a sign-in without a username.
+CREATE TABLE webauthn_challenges (
+  challenge_hash  text PRIMARY KEY,
+  ceremony        text NOT NULL,
+  user_id         text REFERENCES users(id) ON DELETE CASCADE,
+  data            text,
+  created_at      timestamptz NOT NULL,
+  expires_at      timestamptz NOT NULL
+);
+CREATE INDEX webauthn_challenges_expires ON webauthn_challenges (expires_at);
+CREATE INDEX webauthn_challenges_user ON webauthn_challenges (user_id, ceremony);
+`,
+  },
+  {
+    version: 5,
+    name: 'webauthn-challenge-age',
+    sql: `
+-- The cap on live sign-in challenges counts and evicts the oldest of one ceremony: by index, not a scan.
+CREATE INDEX webauthn_challenges_age ON webauthn_challenges (ceremony, created_at);
+`,
+  },
+  {
+    version: 6,
+    name: 'clients',
+    sql: `
+-- OpenID Connect clients (store/clients.ts). Lists are text[]; secret_hash is null for a public
+-- client, else the HMAC-SHA-256 of its secret (oidc/client-secret.ts): the secret itself is never stored.
+CREATE TABLE clients (
+  id                            text PRIMARY KEY,
+  name                          text NOT NULL,
+  confidential                  boolean NOT NULL,
+  first_party                   boolean NOT NULL DEFAULT false,
+  grant_types                   text[] NOT NULL,
+  scopes                        text[] NOT NULL,
+  redirect_uris                 text[] NOT NULL,
+  post_logout_redirect_uris     text[] NOT NULL DEFAULT '{}',
+  id_token_signed_response_alg  text,
+  secret_hash                   text,
+  created_at                    timestamptz NOT NULL,
+  updated_at                    timestamptz NOT NULL
+);
+CREATE INDEX clients_created ON clients (created_at, id);
+
+-- The client a session was issued to (null: the password grant, the account pages). Set by the
+-- authorization code grant (later); deleting a client ends its sessions. No foreign key: an ended
+-- session keeps naming the client it belonged to.
+ALTER TABLE sessions ADD COLUMN client_id text;
+CREATE INDEX sessions_client ON sessions (client_id) WHERE client_id IS NOT NULL;
+`,
+  },
 ]

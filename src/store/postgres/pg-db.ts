@@ -1,16 +1,45 @@
 import type pg from 'pg'
 import { type Change, type ChangeBus, StoreUnavailableError, UnrepresentableValueError } from '../changes.js'
-import { rowMappers, type Row } from '../rows.js'
-import { SessionCache } from '../session-cache.js'
+import { rowMappers } from '../rows.js'
+import { SESSION_CACHE_MAX_AGE_MS, SessionCache } from '../session-cache.js'
+import { type Db, LOCKS, type Lock, type Row, type Sql, type SqlDialect } from '../sql/db.js'
 
-export { type Row, SESSION_COLS, USER_COLS, USER_COLS_PREFIXED } from '../rows.js'
+/** PostgreSQL takes and hands back Dates, booleans and arrays as they are (copied: cached rows are frozen). */
+export const POSTGRES_DIALECT: SqlDialect = {
+  date: (d) => d,
+  dateOrNull: (d) => d,
+  bool: (b) => b,
+  list: (l) => [...l],
+  isDistinctFrom: 'IS DISTINCT FROM',
+  forUpdate: (of) => (of ? ` FOR UPDATE OF ${of}` : ' FOR UPDATE'),
+  skipLocked: ' FOR UPDATE SKIP LOCKED',
+  listTable: 'unnest(CAST(? AS text[])) AS v(value)',
+  conflictField(err) {
+    const e = err as { code?: string; constraint?: string }
+    if (e.code !== '23505') return null
+    if (e.constraint === 'users_username_key_unique') return 'username'
+    if (e.constraint === 'users_email_key_unique') return 'email'
+    return null
+  },
+}
 
-/** PostgreSQL hands back Dates, booleans and arrays as they are (copied: cached rows are frozen). */
-export const { toUser, toSession, toKey, toEvent, toMessage } = rowMappers({
+const ROWS = rowMappers({
   date: (v) => v as Date,
   bool: (v) => v === true,
   list: (v) => [...(v as string[])],
 })
+
+/** `?` placeholders numbered `$1, $2, ...` once per SQL text (the nouns' SQL never holds a literal `?`). */
+const numbered = new Map<string, string>()
+function toPg(sql: string): string {
+  let out = numbered.get(sql)
+  if (out === undefined) {
+    let n = 0
+    out = sql.replace(/\?/g, () => `$${++n}`)
+    numbered.set(sql, out)
+  }
+  return out
+}
 
 /** Something that runs SQL: the pool, or one client inside a transaction. */
 export type Queryable = { query: pg.Pool['query'] }
@@ -18,6 +47,8 @@ export type Queryable = { query: pg.Pool['query'] }
 // SQLSTATE classes that mean "the database is not there" (08: connection, 57P: shutdown, 53: resources).
 const UNAVAILABLE = /^(08|57P|53)/
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'])
+
+const hasNul = (a: unknown): boolean => (typeof a === 'string' ? a.includes('\u0000') : Array.isArray(a) && a.some(hasNul))
 
 function unavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string }
@@ -27,10 +58,12 @@ function unavailable(err: unknown): boolean {
 }
 
 /**
- * The shared pool of the PostgreSQL back end, with the guard's read cache. Writes report what
- * they changed through `changed()`, which drops it here and tells every other instance.
+ * The PostgreSQL adapter: the shared pool, with the guard's read cache. Writes report what they
+ * changed through `changed()`, which drops it here and tells every other instance.
  */
-export class PgDb {
+export class PgDb implements Db {
+  readonly dialect = POSTGRES_DIALECT
+  readonly rows = ROWS
   readonly cache: SessionCache
 
   constructor(
@@ -41,30 +74,44 @@ export class PgDb {
   ) {
     // Without a bus, other instances' changes reach this one through the cache's 1 s age limit;
     // with one, at once, and while the bus is down nothing cached is trusted.
-    this.cache = new SessionCache(bus ? () => bus.live() : () => true)
+    this.cache = new SessionCache({ live: bus ? () => bus.live() : () => true, maxAgeMs: SESSION_CACHE_MAX_AGE_MS })
     bus?.subscribe((c) => this.cache.apply(c))
   }
 
-  async q(sql: string, args: unknown[] = [], on: Queryable = this.pool): Promise<Row[]> {
+  /** Runs SQL with `?` placeholders on the pool, or on `on` (one transaction's client). */
+  async q(sql: string, args: readonly unknown[] = [], on: Queryable = this.pool): Promise<Row[]> {
+    return (await this.exec(toPg(sql), args, on)).rows as Row[]
+  }
+
+  async one(sql: string, args: readonly unknown[] = [], on: Queryable = this.pool): Promise<Row | undefined> {
+    return (await this.exec(toPg(sql), args, on)).rows[0] as Row | undefined
+  }
+
+  async run(sql: string, args: readonly unknown[] = [], on: Queryable = this.pool): Promise<number> {
+    return (await this.exec(toPg(sql), args, on)).rowCount ?? 0
+  }
+
+  /** SQL already in PostgreSQL's `$n` form. */
+  private exec(sql: string, args: readonly unknown[], on: Queryable): Promise<pg.QueryResult> {
     if (this.down) return this.qWhileDown(sql, args, on)
     return this.qUp(sql, args, on)
   }
 
   /** Outages are logged once when they start and once when they end, not once per request. */
   private down = false
-  private async qWhileDown(sql: string, args: unknown[], on: Queryable): Promise<Row[]> {
-    const rows = await this.qUp(sql, args, on)
+  private async qWhileDown(sql: string, args: readonly unknown[], on: Queryable): Promise<pg.QueryResult> {
+    const result = await this.qUp(sql, args, on)
     this.down = false
     this.onHealth?.(true)
-    return rows
+    return result
   }
 
-  private async qUp(sql: string, args: unknown[], on: Queryable): Promise<Row[]> {
+  private async qUp(sql: string, args: readonly unknown[], on: Queryable): Promise<pg.QueryResult> {
     // PostgreSQL text cannot hold NUL (SQLite can): refuse it here, the same for every query,
     // rather than let the server's encoding error become a 500.
-    for (const a of args) if (typeof a === 'string' && a.includes('\u0000')) throw new UnrepresentableValueError()
+    for (const a of args) if (hasNul(a)) throw new UnrepresentableValueError()
     try {
-      return (await on.query(sql, args)).rows as Row[]
+      return await on.query(sql, args as unknown[])
     } catch (err) {
       // 23503: the row a write refers to was deleted meanwhile (a login racing its account's
       // deletion): the client may retry, and will then get the answer for a deleted account.
@@ -76,10 +123,6 @@ export class PgDb {
     }
   }
 
-  async one(sql: string, args: unknown[] = [], on: Queryable = this.pool): Promise<Row | undefined> {
-    return (await this.q(sql, args, on))[0]
-  }
-
   /**
    * A transaction on one client; ROLLBACK on any error. `lock` names a transaction-scoped
    * advisory lock taken first (per schema, so deployments sharing a database do not queue on each
@@ -87,8 +130,27 @@ export class PgDb {
    * ON DELETE CASCADE), so rotations and deletions do not deadlock; a deadlock or serialization
    * victim all the same is retried (PostgreSQL rolled it back whole), and after three tries it is
    * a 503 to retry, never a 500.
+   * Transactions under the audit lock (and the sign-in challenges' cap, taken by anonymous
+   * requests) also run one at a time in this process: waiting on the advisory lock would
+   * otherwise hold one pooled connection per waiter, and a burst of logins would drain the pool.
    */
-  async tx<T>(fn: (c: Queryable) => Promise<T>, lock?: string): Promise<T> {
+  tx<T>(fn: (c: Sql) => Promise<T>, lock?: Lock): Promise<T> {
+    if (lock !== LOCKS.audit && lock !== LOCKS.signInChallenges) return this.txRetried(fn, lock)
+    const run = (this.tails.get(lock) ?? Promise.resolve()).then(
+      () => this.txRetried(fn, lock),
+      () => this.txRetried(fn, lock),
+    )
+    this.tails.set(
+      lock,
+      run.catch(() => {}),
+    )
+    return run
+  }
+
+  /** Per lock queued in this process: the last transaction waiting for it. */
+  private readonly tails = new Map<Lock, Promise<unknown>>()
+
+  private async txRetried<T>(fn: (c: Sql) => Promise<T>, lock?: Lock): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.txOnce(fn, lock)
@@ -100,7 +162,7 @@ export class PgDb {
     }
   }
 
-  private async txOnce<T>(fn: (c: Queryable) => Promise<T>, lock?: string): Promise<T> {
+  private async txOnce<T>(fn: (c: Sql) => Promise<T>, lock?: Lock): Promise<T> {
     let client: pg.PoolClient
     try {
       client = await this.pool.connect()
@@ -115,10 +177,14 @@ export class PgDb {
     }
     client.on('error', onError)
     try {
-      await this.q('BEGIN', [], client)
-      if (lock !== undefined) await this.q('SELECT pg_advisory_xact_lock(hashtext($1))', [`${this.schema}:${lock}`], client)
-      const out = await fn(client)
-      await this.q('COMMIT', [], client)
+      await this.exec('BEGIN', [], client)
+      if (lock !== undefined) await this.exec('SELECT pg_advisory_xact_lock(hashtext($1))', [`${this.schema}:${lock}`], client)
+      const out = await fn({
+        q: (sql, args) => this.q(sql, args, client),
+        one: (sql, args) => this.one(sql, args, client),
+        run: (sql, args) => this.run(sql, args, client),
+      })
+      await this.exec('COMMIT', [], client)
       return out
     } catch (err) {
       // A connection that failed or timed out is discarded, not asked to ROLLBACK (which would
@@ -140,16 +206,4 @@ export class PgDb {
     this.cache.apply(change)
     this.bus?.publish(change)
   }
-}
-
-/** Advisory locks (hashed with the schema): one per critical section that must run alone across instances. */
-export const LOCKS = { migrate: 'migrate', audit: 'audit', keys: 'keys' } as const
-
-/** Maps a UNIQUE violation to the field it concerns, or null for any other error. */
-export function conflictField(err: unknown): 'username' | 'email' | null {
-  const e = err as { code?: string; constraint?: string }
-  if (e.code !== '23505') return null
-  if (e.constraint === 'users_username_key_unique') return 'username'
-  if (e.constraint === 'users_email_key_unique') return 'email'
-  return null
 }

@@ -1,13 +1,10 @@
 import pg from 'pg'
 import type { ChangeBus } from '../changes.js'
 import type { Store } from '../store.js'
-import { postgresAudit } from './audit.js'
-import { postgresKeys } from './keys.js'
+import { LOCKS } from '../sql/db.js'
+import { sqlNouns } from '../sql/store.js'
 import { POSTGRES_MIGRATIONS } from './migrations.js'
-import { postgresOneTimeTokens, postgresOutbox } from './one-time-tokens.js'
-import { LOCKS, PgDb } from './pg-db.js'
-import { postgresSessions } from './sessions.js'
-import { postgresUsers } from './users.js'
+import { PgDb } from './pg-db.js'
 
 export interface PostgresOptions {
   url: string
@@ -48,24 +45,19 @@ export function openPostgresStore(o: PostgresOptions): Store & { pool: pg.Pool }
   const d = new PgDb(pool, o.bus, o.schema, o.onHealth)
   return {
     pool,
-    ...postgresUsers(d),
-    ...postgresSessions(d),
-    ...postgresKeys(d),
-    ...postgresOneTimeTokens(d),
-    ...postgresOutbox(d),
-    ...postgresAudit(d),
+    ...sqlNouns(d),
 
     async migrate() {
       // One transaction under an advisory lock: instances starting together apply each migration
       // once, and a failed migration leaves nothing half-applied (PostgreSQL DDL is transactional).
       await d.tx(async (c) => {
-        await d.q(`CREATE SCHEMA IF NOT EXISTS ${o.schema}`, [], c)
-        await d.q('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)', [], c)
-        const done = new Set((await d.q('SELECT version FROM schema_migrations', [], c)).map((r) => r.version as number))
+        await c.run(`CREATE SCHEMA IF NOT EXISTS ${o.schema}`)
+        await c.run('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)')
+        const done = new Set((await c.q('SELECT version FROM schema_migrations')).map((r) => r.version as number))
         for (const m of POSTGRES_MIGRATIONS) {
           if (done.has(m.version)) continue
-          await d.q(m.sql, [], c)
-          await d.q('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())', [m.version, m.name], c)
+          await c.run(m.sql)
+          await c.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, now())', [m.version, m.name])
         }
       }, LOCKS.migrate)
     },

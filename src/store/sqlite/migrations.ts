@@ -117,4 +117,104 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox(next_attempt_at);
 `,
   },
+  {
+    version: 4,
+    name: 'mfa',
+    sql: `
+-- Kept by confirmTotp/deleteTotp only, in the transaction that changes the factor.
+ALTER TABLE users ADD COLUMN totp_enabled INTEGER NOT NULL DEFAULT 0;
+-- How and when the user authenticated; existing sessions were password logins at their start.
+ALTER TABLE sessions ADD COLUMN amr TEXT NOT NULL DEFAULT '["pwd"]';
+ALTER TABLE sessions ADD COLUMN auth_time INTEGER NOT NULL DEFAULT 0;
+UPDATE sessions SET auth_time = created_at;
+
+CREATE TABLE totp_factors (
+  user_id         TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  secret          TEXT NOT NULL,
+  confirmed_at    INTEGER,
+  last_used_step  INTEGER,
+  created_at      INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE recovery_codes (
+  user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  code_hash   TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  used_at     INTEGER,
+  PRIMARY KEY (user_id, code_hash)
+) STRICT;
+`,
+  },
+  {
+    version: 5,
+    name: 'passkeys',
+    sql: `
+-- WebAuthn credentials (store/passkeys.ts). Keys and ids are base64url text.
+CREATE TABLE passkeys (
+  id             TEXT PRIMARY KEY,
+  user_id        TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  credential_id  TEXT NOT NULL UNIQUE,
+  public_key     TEXT NOT NULL,
+  counter        INTEGER NOT NULL DEFAULT 0,
+  transports     TEXT NOT NULL DEFAULT '[]',
+  device_type    TEXT NOT NULL,
+  backed_up      INTEGER NOT NULL DEFAULT 0,
+  name           TEXT NOT NULL,
+  user_handle    TEXT NOT NULL,
+  aaguid         TEXT,
+  created_at     INTEGER NOT NULL,
+  last_used_at   INTEGER
+) STRICT;
+CREATE INDEX passkeys_user ON passkeys(user_id, created_at);
+
+-- Single-use ceremony challenges, by hash; user_id is null for a sign-in without a username.
+CREATE TABLE webauthn_challenges (
+  challenge_hash  TEXT PRIMARY KEY,
+  ceremony        TEXT NOT NULL,
+  user_id         TEXT REFERENCES users(id) ON DELETE CASCADE,
+  data            TEXT,
+  created_at      INTEGER NOT NULL,
+  expires_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX webauthn_challenges_expires ON webauthn_challenges(expires_at);
+CREATE INDEX webauthn_challenges_user ON webauthn_challenges(user_id, ceremony);
+`,
+  },
+  {
+    version: 6,
+    name: 'webauthn-challenge-age',
+    sql: `
+-- The cap on live sign-in challenges counts and evicts the oldest of one ceremony: by index, not a scan.
+CREATE INDEX webauthn_challenges_age ON webauthn_challenges(ceremony, created_at);
+`,
+  },
+  {
+    version: 7,
+    name: 'clients',
+    sql: `
+-- OpenID Connect clients (store/clients.ts). Lists are JSON text; secret_hash is null for a public
+-- client, else the HMAC-SHA-256 of its secret (oidc/client-secret.ts): the secret itself is never stored.
+CREATE TABLE clients (
+  id                            TEXT PRIMARY KEY,
+  name                          TEXT NOT NULL,
+  confidential                  INTEGER NOT NULL,
+  first_party                   INTEGER NOT NULL DEFAULT 0,
+  grant_types                   TEXT NOT NULL,
+  scopes                        TEXT NOT NULL,
+  redirect_uris                 TEXT NOT NULL,
+  post_logout_redirect_uris     TEXT NOT NULL DEFAULT '[]',
+  id_token_signed_response_alg  TEXT,
+  secret_hash                   TEXT,
+  created_at                    INTEGER NOT NULL,
+  updated_at                    INTEGER NOT NULL
+) STRICT;
+CREATE INDEX clients_created ON clients(created_at, id);
+
+-- The client a session was issued to (null: the password grant, the account pages). Set by the
+-- authorization code grant (later); deleting a client ends its sessions. No foreign key: an ended
+-- session keeps naming the client it belonged to.
+ALTER TABLE sessions ADD COLUMN client_id TEXT;
+CREATE INDEX sessions_client ON sessions(client_id) WHERE client_id IS NOT NULL;
+`,
+  },
 ]

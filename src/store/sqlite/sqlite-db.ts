@@ -1,41 +1,85 @@
 import type Database from 'better-sqlite3'
+import type { Change } from '../changes.js'
 import { rowMappers } from '../rows.js'
-import type { Session, User } from '../store.js'
+import { SessionCache, type Staleness } from '../session-cache.js'
+import type { Db, Row, Sql, SqlDialect } from '../sql/db.js'
 
-export { type Row, SESSION_COLS, USER_COLS, USER_COLS_PREFIXED } from '../rows.js'
+/** SQLite stores times as integer ms, booleans as 0/1 and lists as JSON text. */
+export const SQLITE_DIALECT: SqlDialect = {
+  date: (d) => d.getTime(),
+  dateOrNull: (d) => d?.getTime() ?? null,
+  bool: (b) => (b ? 1 : 0),
+  list: (l) => JSON.stringify(l),
+  isDistinctFrom: 'IS NOT',
+  // IMMEDIATE transactions hold the write lock of the whole database: no row locks needed.
+  forUpdate: () => '',
+  skipLocked: '',
+  listTable: 'json_each(?) AS v',
+  conflictField(err) {
+    const e = err as { code?: string; message?: string }
+    if (e.code !== 'SQLITE_CONSTRAINT_UNIQUE') return null
+    if (e.message?.includes('users.username_key')) return 'username'
+    if (e.message?.includes('users.email_key')) return 'email'
+    return null
+  },
+}
 
-/** SQLite stores times as integer ms, booleans as 0/1 and role lists as JSON text. */
-export const { toUser, toSession, toKey, toEvent, toMessage } = rowMappers({
+const ROWS = rowMappers({
   date: (v) => new Date(v as number),
   bool: (v) => v === 1,
   list: (v) => JSON.parse(v as string) as string[],
 })
 
-const SESSION_CACHE_MAX = 10_000
+/**
+ * Other connections' commits (another instance, the CLI) show in `PRAGMA data_version`; the
+ * pragma (~4 µs) runs at most once per millisecond, so another process's commit is seen within
+ * 1 ms and a cache hit stays a Map lookup. Our own writes invalidate through `changed`.
+ */
+function dataVersionStaleness(db: Database.Database): Staleness {
+  const dataVersion = db.prepare('PRAGMA data_version').pluck()
+  let version: unknown = null
+  let checkedAt = Number.NEGATIVE_INFINITY
+  return {
+    live: () => true,
+    maxAgeMs: Number.POSITIVE_INFINITY,
+    externalChange(now) {
+      if (now - checkedAt < 1) return false
+      checkedAt = now
+      const v = dataVersion.get()
+      if (v === version) return false
+      version = v
+      return true
+    },
+  }
+}
 
 /**
- * The shared connection of the SQLite back end: prepared statements, IMMEDIATE transactions and
- * the guard's read cache, which every noun's writes clear.
+ * The SQLite adapter: one connection, statements prepared once per SQL text, async transactions
+ * (BEGIN IMMEDIATE) behind a mutex so that no other query of this connection interleaves into an
+ * open one. Statements themselves run synchronously: a query outside a transaction costs one
+ * prepared-statement call and a resolved promise.
  */
-export class SqliteDb {
+export class SqliteDb implements Db {
+  readonly dialect = SQLITE_DIALECT
+  readonly rows = ROWS
+  readonly cache: SessionCache
   private readonly stmts = new Map<string, Database.Statement>()
-  /**
-   * The guard reads a session and its user on every request. Cached here and dropped whole on any
-   * write of ours that could change one, and whenever `PRAGMA data_version` shows another
-   * connection (another instance, the CLI) committed. The pragma (~4 µs) runs at most once per
-   * millisecond: our own writes are seen at once, another process's within 1 ms.
-   */
-  private readonly sessionCache = new Map<string, { session: Session; user: User }>()
-  private cacheVersion: unknown = null
-  private versionCheckedAt = Number.NEGATIVE_INFINITY
-  private readonly dataVersion: Database.Statement
+  /** Set while a transaction is open: everyone else waits for it. */
+  private gate: Promise<void> | null = null
+  /** The open transaction's way in (skips the gate). */
+  private readonly inner: Sql
 
   constructor(readonly db: Database.Database) {
-    this.dataVersion = db.prepare('PRAGMA data_version').pluck()
+    this.cache = new SessionCache(dataVersionStaleness(db))
+    this.inner = {
+      q: async (sql, args = []) => this.all(sql, args),
+      one: async (sql, args = []) => this.get(sql, args),
+      run: async (sql, args = []) => this.stmt(sql).run(...args).changes,
+    }
   }
 
   /** Prepares each SQL text once. */
-  q(sql: string): Database.Statement {
+  stmt(sql: string): Database.Statement {
     let s = this.stmts.get(sql)
     if (!s) {
       s = this.db.prepare(sql)
@@ -44,50 +88,59 @@ export class SqliteDb {
     return s
   }
 
-  /** Runs `fn` in a transaction that takes the write lock first, so read-then-write cannot interleave across processes. */
-  tx<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate()
+  private all(sql: string, args: readonly unknown[]): Row[] {
+    const s = this.stmt(sql)
+    if (s.reader) return s.all(...args) as Row[]
+    s.run(...args)
+    return []
   }
 
-  /** Called by every write that can change a cached session or user. */
-  invalidate(): void {
-    this.sessionCache.clear()
+  private get(sql: string, args: readonly unknown[]): Row | undefined {
+    const s = this.stmt(sql)
+    if (s.reader) return s.get(...args) as Row | undefined
+    s.run(...args)
+    return undefined
   }
 
-  /** The cached session and user, or undefined; drops the cache first when another connection committed. */
-  peekSessionWithUser(id: string): { session: Session; user: User } | undefined {
-    const t = performance.now()
-    if (t - this.versionCheckedAt >= 1) {
-      this.versionCheckedAt = t
-      const version = this.dataVersion.get()
-      if (version !== this.cacheVersion) {
-        this.sessionCache.clear()
-        this.cacheVersion = version
+  async q(sql: string, args: readonly unknown[] = []): Promise<Row[]> {
+    while (this.gate) await this.gate
+    return this.all(sql, args)
+  }
+
+  async one(sql: string, args: readonly unknown[] = []): Promise<Row | undefined> {
+    while (this.gate) await this.gate
+    return this.get(sql, args)
+  }
+
+  async run(sql: string, args: readonly unknown[] = []): Promise<number> {
+    while (this.gate) await this.gate
+    return this.stmt(sql).run(...args).changes
+  }
+
+  /** IMMEDIATE takes the write lock first, so read-then-write cannot interleave across processes either. */
+  async tx<T>(fn: (c: Sql) => Promise<T>): Promise<T> {
+    while (this.gate) await this.gate
+    let open!: () => void
+    this.gate = new Promise((r) => {
+      open = r
+    })
+    try {
+      this.stmt('BEGIN IMMEDIATE').run()
+      try {
+        const out = await fn(this.inner)
+        this.stmt('COMMIT').run()
+        return out
+      } catch (err) {
+        if (this.db.inTransaction) this.stmt('ROLLBACK').run()
+        throw err
       }
+    } finally {
+      this.gate = null
+      open()
     }
-    return this.sessionCache.get(id)
   }
 
-  /** The session and its user, from the cache when nothing has been written since. */
-  cachedSessionWithUser(id: string, load: () => { session: Session; user: User } | null): { session: Session; user: User } | null {
-    const hit = this.peekSessionWithUser(id)
-    if (hit) return hit
-    const found = load()
-    if (!found) return null
-    Object.freeze(found.session)
-    Object.freeze(found.user.roles)
-    Object.freeze(found.user)
-    if (this.sessionCache.size >= SESSION_CACHE_MAX) this.sessionCache.clear()
-    this.sessionCache.set(id, found)
-    return found
+  changed(change: Change): void {
+    this.cache.apply(change)
   }
-}
-
-/** Maps a UNIQUE violation to the field it concerns, or null for any other error. */
-export function conflictField(err: unknown): 'username' | 'email' | null {
-  const e = err as { code?: string; message?: string }
-  if (e.code !== 'SQLITE_CONSTRAINT_UNIQUE') return null
-  if (e.message?.includes('users.username_key')) return 'username'
-  if (e.message?.includes('users.email_key')) return 'email'
-  return null
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
-import { GENESIS_HASH } from '../../../src/store/audit-chain.js'
+import { checkLink, GENESIS_HASH } from '../../../src/store/audit-chain.js'
 import type { NewAuditEvent } from '../../../src/store/store.js'
-import { at, type Open, storeTest } from './helpers.js'
+import { StoreConflictError } from '../../../src/store/store.js'
+import { at, newSession, newUser, type Open, storeTest } from './helpers.js'
 
 const event = (type: string, seconds: number, over: Partial<NewAuditEvent> = {}): NewAuditEvent => ({
   type,
@@ -52,5 +53,30 @@ export function auditStoreContract(name: string, open: Open): void {
     assert.deepEqual(await ids({ type: 'login.succeeded', limit: 10 }), [3, 1])
     assert.deepEqual(await ids({ since: at(20), until: at(40), limit: 10 }), [3, 2], 'since inclusive, until exclusive')
     assert.deepEqual(await ids({ beforeId: 3, limit: 1 }), [2])
+  })
+
+  // @see issue 12: a change and its audit row commit together, or neither does.
+  t('audit: writes that take audit rows append them in their transaction, only when they changed something', async (s) => {
+    await s.appendAuditEvent(event('key.rotated', 0))
+    const u = await s.createUser(newUser('audra'), [event('user.registered', 1)])
+    await assert.rejects(s.createUser(newUser('AUDRA'.toLowerCase()), [event('user.registered', 2)]), StoreConflictError)
+    assert.equal(await s.updateUser(crypto.randomUUID(), { disabled: true }, at(3), [event('user.updated', 3)]), null)
+    await s.updateUser(u.id, { disabled: true }, at(4), [event('user.updated', 4)])
+    assert.equal(await s.updatePasswordHash(u.id, 'not the hash', 'h2', at(5), [event('password.changed', 5)]), false)
+    const sess = await s.createSession(newSession(u.id, 'ah1'), [event('login.succeeded', 6)])
+    assert.equal(await s.endSession(sess.id, at(7), [event('session.ended', 7)]), true)
+    assert.equal(await s.endSession(sess.id, at(8), [event('session.ended', 8)]), false, 'already ended: no row')
+    await s.createSession(newSession(u.id, 'ah2'))
+    assert.equal(await s.endSessionsForUser(u.id, at(9), undefined, (n) => [event('session.ended', 9, { details: { count: n } })]), 1)
+    assert.equal(await s.endSessionsForUser(u.id, at(10), undefined, (n) => [event('session.ended', 10, { details: { count: n } })]), 0)
+    assert.equal(await s.deleteUser(u.id, [event('user.deleted', 11)]), true)
+    assert.equal(await s.deleteUser(u.id, [event('user.deleted', 12)]), false)
+    const rows = await s.scanAuditEvents(0, 100)
+    assert.deepEqual(
+      rows.map((r) => r.type),
+      ['key.rotated', 'user.registered', 'user.updated', 'login.succeeded', 'session.ended', 'session.ended', 'user.deleted'],
+    )
+    assert.equal(rows[5]!.detailsJson, '{"count":1}')
+    for (const [i, r] of rows.entries()) assert.equal(checkLink(i === 0 ? null : rows[i - 1]!, r), null, `event ${r.id} links to the one before`)
   })
 }

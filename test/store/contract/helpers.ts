@@ -25,6 +25,8 @@ export const newSession = (userId: string, refreshHash: string, over: Partial<Ne
   idleExpiresAt: at(600),
   userAgent: 'ua',
   ip: '127.0.0.1',
+  amr: ['pwd'],
+  authTime: T0,
   ...over,
 })
 

@@ -75,4 +75,13 @@ export function outboxStoreContract(name: string, open: Open): void {
     )
     assert.deepEqual(await s.claimMail(at(3600), 10, 60), [], 'no message without its token')
   })
+
+  // @see issue 12: a background job is its own thing, with its kind and payload.
+  t('outbox: a job is claimed with its kind and payload, and no message', async (s) => {
+    const id = crypto.randomUUID()
+    await s.enqueueJob({ id, kind: 'reset_request', payload: '{"email":"a@example.com"}', createdAt: at(0) })
+    const [job] = await s.claimMail(at(1), 10, 60)
+    assert.deepEqual([job?.id, job?.kind, job?.data, job?.to], [id, 'reset_request', '{"email":"a@example.com"}', null])
+    await assert.rejects(s.enqueueJob({ id: crypto.randomUUID(), kind: 'mail', payload: '', createdAt: at(0) }), /cannot be 'mail'/)
+  })
 }

@@ -85,6 +85,26 @@ export function sessionStoreContract(name: string, open: Open): void {
     assert.equal(results.filter((r) => r.status === 'replayed').length, 7)
   })
 
+  t('touch: last use and idle end move (never past the absolute end); an ended session is not touched', async (s) => {
+    const u = await s.createUser(newUser('tess'))
+    const a = await s.createSession(newSession(u.id, 't1'))
+    assert.equal(await s.touchSession(a.id, at(100), at(700)), true)
+    let found = (await s.findSessionWithUser(a.id))?.session
+    assert.deepEqual(found?.lastUsedAt, at(100))
+    assert.deepEqual(found?.idleExpiresAt, at(700))
+    assert.equal(await s.touchSession(a.id, at(650), at(9999)), true)
+    found = (await s.findSessionWithUser(a.id))?.session
+    assert.deepEqual(found?.idleExpiresAt, at(3600), 'capped at the absolute end')
+    assert.deepEqual(found?.expiresAt, at(3600), 'the absolute end never moves')
+    assert.equal(await s.touchSession(a.id, at(3600), at(3700)), false, 'at its absolute end: not revived')
+    const idle = await s.createSession(newSession(u.id, 't2'))
+    assert.equal(await s.touchSession(idle.id, at(601), at(1200)), false, 'past its idle end: not revived')
+    assert.deepEqual((await s.findSessionWithUser(idle.id))?.session.idleExpiresAt, at(600))
+    await s.endSession(a.id, at(3100))
+    assert.equal(await s.touchSession(a.id, at(3200), at(3500)), false)
+    assert.equal(await s.touchSession(crypto.randomUUID(), at(3200), at(3500)), false)
+  })
+
   t('ending by refresh hash (current or rotated) and for a whole user', async (s) => {
     const u = await s.createUser(newUser('ivy'))
     const a = await s.createSession(newSession(u.id, 'a1'))

@@ -103,6 +103,8 @@ export function userStoreContract(name: string, open: Open): void {
       idleExpiresAt: at(600),
       userAgent: null,
       ip: null,
+      amr: ['pwd'],
+      authTime: T0,
     })
     await s.createOneTimeToken({ tokenHash: 'ott-jack', userId: u.id, purpose: 'p', data: null, createdAt: T0, expiresAt: at(60) }, false)
     assert.equal(await s.deleteUser(u.id), true)
