@@ -8,8 +8,12 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 import { type DeploymentConfig, parseDeployment } from './config/deployment.js'
 import { type MailConfig, parseMail } from './config/mail.js'
+import { type MfaConfig, parseMfa } from './config/mfa.js'
+import { MIN_PROXY_PREFIX, tooWideProxyRange } from './config/trust-proxy.js'
+import { parseWebauthn, type WebauthnConfig } from './config/webauthn.js'
 
 export type { DatabaseConfig, DeploymentConfig } from './config/deployment.js'
+export type { WebauthnSettings } from './config/webauthn.js'
 
 export interface Argon2Params {
   /** KiB of memory per hash (OWASP minimum for argon2id: 19456 = 19 MiB). */
@@ -18,7 +22,7 @@ export interface Argon2Params {
   parallelism: number
 }
 
-export interface Config extends DeploymentConfig, MailConfig {
+export interface Config extends DeploymentConfig, MailConfig, MfaConfig, WebauthnConfig {
   host: string
   port: number
   issuer: string
@@ -35,6 +39,8 @@ export interface Config extends DeploymentConfig, MailConfig {
   jwtLeewaySeconds: number
   registration: 'open' | 'closed'
   rateLimit: boolean
+  /** ACCOUNT_PAGES: the /account pages (and, with them, the authorization endpoint's login step). */
+  accountPages: boolean
   logLevel: (typeof LOG_LEVELS)[number]
   passwordMinLength: number
   bodyLimitBytes: number
@@ -67,6 +73,9 @@ export interface Config extends DeploymentConfig, MailConfig {
   roleScopes: Readonly<Record<string, readonly string[]>>
 }
 
+/** ISSUER when unset: where it listens, which suits only a laptop (start-up warns otherwise). */
+export const defaultIssuer = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`)
@@ -74,7 +83,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>
+export type Env = Record<string, string | undefined>
 
 /**
  * Reads and validates every setting at once. Pure: the only input is `env`.
@@ -122,7 +131,7 @@ export function loadConfig(env: Env): Readonly<Config> {
   } else if (jwtSecret !== null) {
     problems.push(`JWT_SECRET: only used with JWT_ALG=HS256; unset it or set JWT_ALG=HS256 (JWT_ALG is ${jwtAlg})`)
   }
-  const issuer = get('ISSUER') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  const issuer = get('ISSUER') ?? defaultIssuer(host, port)
   if (!/^https?:\/\/[^\s]+$/.test(issuer)) problems.push(`ISSUER: must be an http(s) URL (got "${issuer}")`)
   const audience = get('AUDIENCE') ?? 'gatehouse'
 
@@ -136,11 +145,14 @@ export function loadConfig(env: Env): Readonly<Config> {
     parallelism: int('ARGON2_PARALLELISM', 1, 1, 16),
   }
 
+  const mail = parseMail(get, duration, issuer, problems)
   const config: Config = {
     host,
     port,
     ...deployment,
-    ...parseMail(get, duration, issuer, problems),
+    ...mail,
+    ...parseWebauthn(get, mail.publicUrl, mail.appName, problems),
+    ...parseMfa(get, roleScopes, problems),
     issuer,
     audience,
     jwtAlg,
@@ -151,6 +163,7 @@ export function loadConfig(env: Env): Readonly<Config> {
     jwtLeewaySeconds: int('JWT_LEEWAY_SECONDS', 5, 0, 300),
     registration: oneOf('REGISTRATION', ['open', 'closed'], 'open'),
     rateLimit: flag('RATE_LIMIT', 'on'),
+    accountPages: flag('ACCOUNT_PAGES', 'on'),
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     passwordMinLength: int('PASSWORD_MIN_LENGTH', 8, 8, 1024),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
@@ -226,7 +239,14 @@ function parseTrustProxy(text: string, problems: string[]): false | string[] {
     // A /0 is "trust every hop" again.
     return bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) >= 1 && Number(bits) <= (v === 4 ? 32 : 128))
   }
-  if (list.length > 0 && list.every(valid)) return list
+  if (list.length > 0 && list.every(valid)) {
+    const wide = list.filter((s) => !['loopback', 'linklocal', 'uniquelocal'].includes(s) && tooWideProxyRange(s))
+    if (wide.length === 0) return list
+    problems.push(
+      `TRUST_PROXY: ${wide.join(', ')} is wider than a proxy network (IPv4 at most /${MIN_PROXY_PREFIX.ipv4}, IPv6 at most /${MIN_PROXY_PREFIX.ipv6}, IPv4-mapped IPv6 judged by its IPv4 part): it would believe nearly every client's X-Forwarded-For`,
+    )
+    return false
+  }
   problems.push(
     `TRUST_PROXY: must be off, or the proxies' addresses/CIDRs (or loopback, linklocal, uniquelocal), such as loopback,10.0.0.0/8 (got "${text}"; "on" trusted every hop, which let any client choose its address)`,
   )

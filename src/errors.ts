@@ -1,68 +1,168 @@
-/** OAuth 2.0 error codes (RFC 6749 §5.2, RFC 6750 §3.1) that Gatehouse sends. */
-export type OAuthErrorCode = 'invalid_request' | 'invalid_grant' | 'invalid_scope' | 'unsupported_grant_type' | 'invalid_token' | 'insufficient_scope'
+/**
+ * Domain errors: what went wrong, as a stable code, with no HTTP in it. Services throw these;
+ * each edge translates them: `http/http-errors.ts` to a status and a `{"detail"}` body, the CLI to
+ * an exit code, the account pages to a message beside a field. Tests match the code.
+ */
 
-/** One entry of a FastAPI-shaped 422 body. */
-export interface ValidationIssue {
+/** One problem with one input field, in FastAPI's 422 shape (`loc` names the field). */
+export interface FieldProblem {
   loc: (string | number)[]
   msg: string
   type: string
 }
+/** @deprecated the old name of FieldProblem. */
+export type ValidationIssue = FieldProblem
 
-/**
- * The one error type that reaches clients. Its status, headers and `{"detail": ...}` body are
- * sent as they are; everything else thrown becomes a 500 with its text hidden.
- */
-export class HttpError extends Error {
+/** Facts an error carries beyond its code (never a secret, except `mfaToken`, which is the caller's own). */
+export interface ErrorInfo {
+  /** invalid_fields: every problem found, not just the first. */
+  problems?: FieldProblem[]
+  /** too_many_requests: when to come back. */
+  retryAfterSeconds?: number
+  /** invalid_scope: what was asked for; insufficient_scope: what the route needs. */
+  scopes?: string[]
+  /** mfa_required after the right password: the challenge that the second step presents. */
+  mfaToken?: string
+  /** passkey_limit: how many an account may have. */
+  limit?: number
+}
+
+// Every message a person or client can see is written once, here, whatever the edge.
+const MESSAGES = {
+  invalid_credentials: 'Invalid credentials',
+  inactive_user: 'Inactive user',
+  invalid_refresh_token: 'Invalid or expired refresh token',
+  unsupported_grant_type: 'Unsupported grant type',
+  invalid_scope: (i: ErrorInfo) => `Scope not allowed: ${(i.scopes ?? []).join(' ')}`,
+  not_authenticated: 'Not authenticated',
+  invalid_token: 'Could not validate credentials',
+  insufficient_scope: 'Not enough permissions',
+  insufficient_authentication: 'A second factor is required for this action: sign in with it first',
+  username_taken: 'Username already registered',
+  email_taken: 'Email already registered',
+  email_not_verified: 'Email not verified',
+  registration_closed: 'Registration is closed',
+  wrong_password: 'Invalid password',
+  not_found: 'Not Found',
+  cannot_change_own_access: 'Admins cannot disable, delete or remove admin from their own account',
+  last_admin: 'The last admin cannot delete their own account',
+  key_rotation_unsupported: 'Keys cannot be rotated with JWT_ALG=HS256: change JWT_SECRET instead',
+  key_revocation_unsupported: 'Keys cannot be revoked with JWT_ALG=HS256: change JWT_SECRET instead',
+  method_not_allowed: 'Method Not Allowed',
+  server_busy: 'Server busy; retry shortly',
+  storage_unavailable: 'Storage unavailable; retry shortly',
+  keys_unavailable: 'Signing keys unavailable; retry shortly',
+  nul_not_allowed: 'Bad Request: text must not contain NUL characters',
+  client_gone: 'Client closed the request',
+  too_many_requests: 'Too many requests',
+  invalid_fields: 'Validation error',
+  invalid_mail_token: 'Invalid or expired token',
+  nothing_to_verify: 'No email address to verify',
+  mfa_required: 'A second factor is required: send otp or recovery_code',
+  invalid_otp: 'Invalid code',
+  wrong_otp: 'Invalid code',
+  invalid_confirmation_code: 'Invalid code: check the time on your device and enter the code it shows now',
+  invalid_mfa_token: 'Invalid or expired mfa_token',
+  mfa_already_enabled: 'Two-factor authentication is already on: turn it off first',
+  mfa_not_enabled: 'Two-factor authentication is not on',
+  mfa_not_pending: 'Start the enrolment first (POST /users/me/mfa/totp)',
+  csrf_failed: 'This form expired or did not come from this site: reload the page and try again',
+  passkeys_unavailable: 'Passkeys are not available on this server: it needs WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS, or a PUBLIC_URL with a host name',
+  passkey_invalid: 'Invalid passkey',
+  passkey_registration_invalid: 'The passkey could not be verified: ask for new options (POST /users/me/passkeys/options) and try again',
+  passkey_already_registered: 'This passkey is already registered',
+  passkey_limit: (i: ErrorInfo) => `At most ${i.limit ?? 0} passkeys per account: remove one first`,
+  passkey_last_way_in: 'This passkey is your only way to sign in: add another way first',
+  passkey_user_verification_required:
+    'This account has two-factor authentication on: use a passkey that verifies you (PIN or biometrics), or your password and code',
+  passkey_not_discoverable: 'This authenticator cannot keep a passkey that signs in without a username; use another one',
+  invalid_client: 'Client authentication failed',
+  public_client: 'A public client has no secret',
+  reauthentication_required: 'Confirm it is you: send your password (and a code when two-factor authentication is on) to add a passkey',
+} as const satisfies Record<string, string | ((i: ErrorInfo) => string)>
+
+export type ErrorCode = keyof typeof MESSAGES
+
+export class DomainError extends Error {
   constructor(
-    readonly status: number,
-    readonly detail: string | ValidationIssue[],
-    readonly opts: { error?: OAuthErrorCode; headers?: Record<string, string> } = {},
+    readonly code: ErrorCode,
+    readonly info: ErrorInfo = {},
   ) {
-    super(typeof detail === 'string' ? detail : 'Validation error')
-    this.name = 'HttpError'
-  }
-
-  body(): { detail: string | ValidationIssue[]; error?: OAuthErrorCode } {
-    return this.opts.error ? { detail: this.detail, error: this.opts.error } : { detail: this.detail }
+    super(messageFor(code, info))
+    this.name = 'DomainError'
   }
 }
 
-// Every message a client can see is written once, here.
+export function messageFor(code: ErrorCode, info: ErrorInfo = {}): string {
+  const m: string | ((i: ErrorInfo) => string) = MESSAGES[code]
+  return typeof m === 'function' ? m(info) : m
+}
 
-export const invalidCredentials = () => new HttpError(401, 'Invalid credentials', { error: 'invalid_grant', headers: { 'www-authenticate': 'Bearer' } })
-export const inactiveUser = () => new HttpError(400, 'Inactive user', { error: 'invalid_grant' })
-export const invalidRefreshToken = () => new HttpError(400, 'Invalid or expired refresh token', { error: 'invalid_grant' })
-export const unsupportedGrantType = () => new HttpError(400, 'Unsupported grant type', { error: 'unsupported_grant_type' })
-export const invalidScope = (scope: string) => new HttpError(400, `Scope not allowed: ${scope}`, { error: 'invalid_scope' })
+/** Problems gathered from several checks (every field is reported, as pydantic does). */
+export function problemsOf(err: unknown): FieldProblem[] | null {
+  return err instanceof DomainError && err.code === 'invalid_fields' ? (err.info.problems ?? []) : null
+}
 
-// RFC 6750 §3: no credentials → a bare challenge; bad credentials → error="invalid_token".
-export const notAuthenticated = () => new HttpError(401, 'Not authenticated', { headers: { 'www-authenticate': 'Bearer' } })
-export const couldNotValidate = () =>
-  new HttpError(401, 'Could not validate credentials', {
-    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
-  })
-// RFC 6750 §3.1: the scope the route needs goes in the challenge.
-export const insufficientScope = (scopes: string[]) =>
-  new HttpError(403, 'Not enough permissions', {
-    error: 'insufficient_scope',
-    headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"` },
-  })
-
-export const usernameTaken = () => new HttpError(400, 'Username already registered')
-export const emailTaken = () => new HttpError(400, 'Email already registered')
-export const emailNotVerified = () => new HttpError(403, 'Email not verified')
-export const registrationClosed = () => new HttpError(403, 'Registration is closed')
-export const wrongPassword = () => new HttpError(403, 'Invalid password')
-export const notFound = () => new HttpError(404, 'Not Found')
-export const cannotChangeOwnAccess = () => new HttpError(400, 'Admins cannot disable, delete or remove admin from their own account')
-export const keyRotationUnsupported = () => new HttpError(400, 'Keys cannot be rotated with JWT_ALG=HS256: change JWT_SECRET instead')
-export const methodNotAllowed = () => new HttpError(405, 'Method Not Allowed')
-export const serverBusy = () => new HttpError(503, 'Server busy; retry shortly', { headers: { 'retry-after': '1' } })
+// Named factories, so call sites read as sentences and a typo is a compile error.
+const e = (code: ErrorCode) => (): DomainError => new DomainError(code)
+export const invalidCredentials = e('invalid_credentials')
+export const inactiveUser = e('inactive_user')
+export const invalidRefreshToken = e('invalid_refresh_token')
+export const unsupportedGrantType = e('unsupported_grant_type')
+export const invalidScope = (scope: string) => new DomainError('invalid_scope', { scopes: [scope] })
+export const notAuthenticated = e('not_authenticated')
+export const couldNotValidate = e('invalid_token')
+export const insufficientScope = (scopes: string[]) => new DomainError('insufficient_scope', { scopes })
+export const insufficientAuthentication = e('insufficient_authentication')
+export const usernameTaken = e('username_taken')
+export const emailTaken = e('email_taken')
+export const emailNotVerified = e('email_not_verified')
+export const registrationClosed = e('registration_closed')
+export const wrongPassword = e('wrong_password')
+export const notFound = e('not_found')
+export const cannotChangeOwnAccess = e('cannot_change_own_access')
+export const lastAdminCannotDelete = e('last_admin')
+export const keyRotationUnsupported = e('key_rotation_unsupported')
+export const keyRevocationUnsupported = e('key_revocation_unsupported')
+export const methodNotAllowed = e('method_not_allowed')
+export const serverBusy = e('server_busy')
 // The database did not answer in time: nothing was acknowledged, so the client may retry.
-export const storageUnavailable = () => new HttpError(503, 'Storage unavailable; retry shortly', { headers: { 'retry-after': '1' } })
-export const nulNotAllowed = () => new HttpError(400, 'Bad Request: text must not contain NUL characters')
-export const clientGone = () => new HttpError(503, 'Client closed the request')
-export const tooManyRequests = (retryAfterSeconds: number) => new HttpError(429, 'Too many requests', { headers: { 'retry-after': String(retryAfterSeconds) } })
+export const storageUnavailable = e('storage_unavailable')
+/** A remote verifier could not fetch Gatehouse's JWKS: Gatehouse's outage, not the client's token. */
+export const keysUnavailable = e('keys_unavailable')
+export const nulNotAllowed = e('nul_not_allowed')
+export const clientGone = e('client_gone')
+export const tooManyRequests = (retryAfterSeconds: number) => new DomainError('too_many_requests', { retryAfterSeconds })
+export const invalidMailToken = e('invalid_mail_token')
+export const nothingToVerify = e('nothing_to_verify')
+export const mfaRequired = (mfaToken?: string) => new DomainError('mfa_required', mfaToken ? { mfaToken } : {})
+export const invalidOtp = e('invalid_otp')
+export const wrongOtp = e('wrong_otp')
+export const invalidConfirmationCode = e('invalid_confirmation_code')
+export const invalidMfaToken = e('invalid_mfa_token')
+export const mfaAlreadyEnabled = e('mfa_already_enabled')
+export const mfaNotEnabled = e('mfa_not_enabled')
+export const mfaNotPending = e('mfa_not_pending')
+/** A page's form without its CSRF token, with a wrong one, or posted from another origin. */
+export const csrfFailed = e('csrf_failed')
+export const passkeysUnavailable = e('passkeys_unavailable')
+/** A sign-in assertion that does not verify, for whatever reason (the reason goes to the audit log, never to the client). */
+export const passkeyInvalid = e('passkey_invalid')
+export const passkeyRegistrationInvalid = e('passkey_registration_invalid')
+export const passkeyAlreadyRegistered = e('passkey_already_registered')
+export const passkeyLimit = (limit: number) => new DomainError('passkey_limit', { limit })
+export const passkeyUserVerificationRequired = e('passkey_user_verification_required')
+export const passkeyLastWayIn = e('passkey_last_way_in')
+/** A registration whose authenticator reported (credProps) a credential that is not discoverable: sign-in could never offer it. */
+export const passkeyNotDiscoverable = e('passkey_not_discoverable')
+/** Adding a passkey on a session that is not fresh (or not two-factor while TOTP is on) without the password. */
+export const reauthenticationRequired = e('reauthentication_required')
 
+/** A client that is unknown, or whose secret is wrong or missing (RFC 6749 §5.2): one answer for all, so ids cannot be probed. */
+export const invalidClient = e('invalid_client')
+export const publicClient = e('public_client')
+
+/** Invalid input, one problem or several. */
+export const invalidFields = (problems: FieldProblem[]) => new DomainError('invalid_fields', { problems })
 /** A 422 for one field, in FastAPI's shape (`type` as pydantic names it). */
-export const invalidField = (loc: (string | number)[], msg: string, type = 'value_error') => new HttpError(422, [{ loc, msg, type }])
+export const invalidField = (loc: (string | number)[], msg: string, type = 'value_error') => invalidFields([{ loc, msg, type }])

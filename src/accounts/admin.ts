@@ -1,6 +1,6 @@
-import type { Deps } from '../deps.js'
-import { cannotChangeOwnAccess, emailTaken, HttpError, invalidField, notFound, type ValidationIssue } from '../errors.js'
-import type { ClientMeta } from '../events/events.js'
+import type { Deps } from '../deps/types.js'
+import { cannotChangeOwnAccess, emailTaken, type FieldProblem, invalidField, invalidFields, notFound, problemsOf } from '../errors.js'
+import { type ClientMeta, recordWith } from '../events/events.js'
 import { endAllSessions } from '../sessions/end.js'
 import { StoreConflictError, type User, type UserPatch } from '../store/store.js'
 import { emailFromInput } from './username.js'
@@ -58,9 +58,9 @@ export async function adminUpdateUser(deps: AdminDeps, id: string, patch: AdminU
   const user = await findUserOr404(deps, id)
   if (Object.keys(patch).length === 0) {
     // Unknown fields are dropped (as FastAPI does), so {"username": ...} arrives empty: say so, change nothing.
-    throw new HttpError(422, [{ loc: ['body'], msg: 'Give at least one of disabled, roles, email, email_verified', type: 'value_error' }])
+    throw invalidField(['body'], 'Give at least one of disabled, roles, email, email_verified')
   }
-  const issues: ValidationIssue[] = []
+  const issues: FieldProblem[] = []
   const storePatch: UserPatch = {}
   if (patch.roles !== undefined) {
     const unknown = patch.roles.filter((r) => !Object.hasOwn(deps.config.roleScopes, r))
@@ -71,11 +71,12 @@ export async function adminUpdateUser(deps: AdminDeps, id: string, patch: AdminU
     try {
       storePatch.email = emailFromInput(patch.email)
     } catch (err) {
-      if (err instanceof HttpError && Array.isArray(err.detail)) issues.push(...err.detail)
+      const problems = problemsOf(err)
+      if (problems) issues.push(...problems)
       else throw err
     }
   }
-  if (issues.length > 0) throw new HttpError(422, issues)
+  if (issues.length > 0) throw invalidFields(issues)
   if (patch.disabled !== undefined) storePatch.disabled = patch.disabled
   if (patch.email_verified !== undefined) storePatch.emailVerified = patch.email_verified
   else if (storePatch.email && storePatch.email.email !== user.email) storePatch.emailVerified = false
@@ -85,7 +86,19 @@ export async function adminUpdateUser(deps: AdminDeps, id: string, patch: AdminU
   }
   let updated: User | null
   try {
-    updated = await deps.store.updateUser(id, storePatch, deps.clock())
+    const details = {
+      fields: Object.keys(patch).sort(),
+      roles: storePatch.roles ?? user.roles,
+      disabled: storePatch.disabled ?? user.disabled,
+      email_verified: storePatch.emailVerified ?? user.emailVerified,
+    }
+    const event = { type: 'user.updated', actorId: actor.actorId, subjectId: id, meta: actor.meta, details } as const
+    updated = await recordWith(
+      deps.events,
+      event,
+      (audit) => deps.store.updateUser(id, storePatch, deps.clock(), audit),
+      (u) => u !== null,
+    )
   } catch (err) {
     if (err instanceof StoreConflictError) throw emailTaken()
     throw err
@@ -93,8 +106,6 @@ export async function adminUpdateUser(deps: AdminDeps, id: string, patch: AdminU
   if (!updated) throw notFound()
   // Links sent to the old address, or for a change the admin just overrode, die.
   if (storePatch.email && storePatch.email.email !== user.email) await deps.store.deleteOneTimeTokens(id, ['password_reset', 'verify_email'])
-  const details = { fields: Object.keys(patch).sort(), roles: updated.roles, disabled: updated.disabled, email_verified: updated.emailVerified }
-  await deps.events.record({ type: 'user.updated', actorId: actor.actorId, subjectId: id, meta: actor.meta, details })
   if (patch.disabled === true && !user.disabled) await endAllSessions(deps, id, { actorId: actor.actorId, meta: actor.meta, reason: 'disabled' })
   return updated
 }
@@ -103,6 +114,6 @@ export async function adminUpdateUser(deps: AdminDeps, id: string, patch: AdminU
 export async function adminDeleteUser(deps: AdminDeps, id: string, actor: Actor): Promise<void> {
   if (actor.actorId === id) throw cannotChangeOwnAccess()
   const user = await findUserOr404(deps, id)
-  if (!(await deps.store.deleteUser(id))) throw notFound()
-  await deps.events.record({ type: 'user.deleted', actorId: actor.actorId, subjectId: id, meta: actor.meta, details: { username: user.username } })
+  const event = { type: 'user.deleted', actorId: actor.actorId, subjectId: id, meta: actor.meta, details: { username: user.username } } as const
+  if (!(await recordWith(deps.events, event, (audit) => deps.store.deleteUser(id, audit), Boolean))) throw notFound()
 }

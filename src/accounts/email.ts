@@ -1,29 +1,50 @@
 import { createHash } from 'node:crypto'
-import type { Deps } from '../deps.js'
-import { HttpError, invalidField, notFound } from '../errors.js'
+import type { Deps } from '../deps/types.js'
+import { invalidField, invalidMailToken, notFound, nothingToVerify } from '../errors.js'
 import type { ClientMeta } from '../events/events.js'
 import { randomToken } from '../lib/ids.js'
 import { humanDuration } from '../mail/service.js'
+import type { RateRule } from '../rate-limit/limiter.js'
 import { StoreConflictError, type User } from '../store/store.js'
 import { confirmPassword } from './update.js'
-import { emailFromInput } from './username.js'
+import { emailFromInput, emailKey } from './username.js'
 
-type MailDeps = Pick<Deps, 'store' | 'clock' | 'config' | 'mail' | 'events'>
+type MailDeps = Pick<Deps, 'store' | 'clock' | 'config' | 'mail' | 'events' | 'limiter'>
+
+/**
+ * The one budget of mail to an address, whatever sends it (sign-up, resend, address change and
+ * its notice, reset), kept by the limiter under the address: deleting the account that asked
+ * does not refill it. Past it, requests answer as usual but no mail goes out until the window ends.
+ */
+export const MAIL_BUDGET: RateRule = { name: 'mail-target', limit: 5, windowSeconds: 3600 }
+
+/**
+ * Spends one message of `address`'s budget. @returns false when it is spent (then send nothing;
+ * the suppression is logged and counted, not audited).
+ */
+export async function spendMailBudget(
+  deps: Pick<Deps, 'limiter' | 'clock' | 'events'>,
+  address: string,
+  why: { purpose: string; userId: string | null; meta: ClientMeta },
+): Promise<boolean> {
+  const result = await deps.limiter.consume(emailKey(address), MAIL_BUDGET, deps.clock())
+  if (result.allowed) return true
+  await deps.events.record({ type: 'mail.suppressed', subjectId: why.userId, meta: why.meta, details: { purpose: why.purpose, reason: 'budget' } })
+  return false
+}
 
 /** Tokens in links: 256 random bits, stored only as their SHA-256. */
 export const hashMailToken = (token: string): string => createHash('sha256').update(`gatehouse mail token\0${token}`).digest('base64url')
 export const looksLikeMailToken = (token: string) => /^[A-Za-z0-9_-]{43}$/.test(token)
 
-export const invalidMailToken = () => new HttpError(400, 'Invalid or expired token')
-const nothingToVerify = () => new HttpError(400, 'No email address to verify')
-
 /**
- * A new token for `user` and the message carrying it, stored in one transaction (the user's
- * previous token of that purpose goes: one live at a time), then the sender is nudged.
+ * A new token for `user` and the message carrying it, stored in one transaction (unless `replace`
+ * is false, the user's previous token of that purpose goes: one live at a time), then the sender
+ * is nudged.
  */
 export async function queueTokenMail(
   deps: Pick<Deps, 'store' | 'clock' | 'mail'>,
-  m: { user: User; to: string; purpose: 'verify_email' | 'password_reset'; data: string | null; ttlSeconds: number },
+  m: { user: User; to: string; purpose: 'verify_email' | 'password_reset'; data: string | null; ttlSeconds: number; replace?: boolean },
 ): Promise<void> {
   const token = randomToken(32)
   const now = deps.clock()
@@ -37,7 +58,7 @@ export async function queueTokenMail(
   const expiresAt = new Date(now.getTime() + m.ttlSeconds * 1000)
   await deps.store.createOneTimeToken(
     { tokenHash: hashMailToken(token), userId: m.user.id, purpose: m.purpose, data: m.data, createdAt: now, expiresAt },
-    true,
+    m.replace ?? true,
     { id: crypto.randomUUID(), to: m.to, ...message, createdAt: now },
   )
   deps.mail.kick()
@@ -45,6 +66,7 @@ export async function queueTokenMail(
 
 /** Queues a verification message for `address` (the user's email, or the address they asked to change to). */
 export async function sendVerification(deps: MailDeps, user: User, address: string, meta: ClientMeta): Promise<void> {
+  if (!(await spendMailBudget(deps, address, { purpose: 'verify_email', userId: user.id, meta }))) return
   await queueTokenMail(deps, { user, to: address, purpose: 'verify_email', data: address, ttlSeconds: deps.config.emailVerifyTtlSeconds })
   await deps.events.record({ type: 'email.verification_sent', actorId: user.id, subjectId: user.id, meta })
 }
@@ -91,13 +113,13 @@ export async function verifyEmail(deps: MailDeps, token: string, meta: ClientMet
  * account holds the address (that is only found out when the link is used): no enumeration.
  */
 export async function requestEmailChange(
-  deps: MailDeps & Pick<Deps, 'hasher' | 'limiter'>,
+  deps: MailDeps & Pick<Deps, 'hasher' | 'limiter' | 'secrets'>,
   user: User,
-  input: { email: string | null; current_password: string },
+  input: { email: string | null; current_password: string; otp?: string; recovery_code?: string },
   meta: ClientMeta,
 ): Promise<User> {
   const wanted = emailFromInput(input.email)
-  await confirmPassword(deps, user.id, input.current_password, { meta, purpose: 'email_change' })
+  await confirmPassword(deps, user, { ...input, password: input.current_password }, { meta, purpose: 'email_change' })
   if (wanted.email === null) {
     // Removing the address needs no proof of a mailbox; under EMAIL_VERIFICATION=required an
     // account must keep one (without it, the rule would no longer apply to the account).
@@ -119,7 +141,7 @@ export async function requestEmailChange(
   const updated = await deps.store.updateUser(user.id, { pendingEmail: wanted.email }, deps.clock())
   if (!updated) throw notFound()
   await sendVerification(deps, updated, wanted.email, meta)
-  if (user.email) {
+  if (user.email && (await spendMailBudget(deps, user.email, { purpose: 'email_changed', userId: user.id, meta }))) {
     const notice = deps.mail.render('email-changed', { username: user.username, email: user.email, link: '', expires: '' })
     await deps.store.enqueueMail({ id: crypto.randomUUID(), to: user.email, ...notice, createdAt: deps.clock() })
     deps.mail.kick()

@@ -1,4 +1,4 @@
-import type { Deps } from '../deps.js'
+import type { Deps } from '../deps/types.js'
 import { invalidField } from '../errors.js'
 import { passwordProblem } from '../passwords/policy.js'
 

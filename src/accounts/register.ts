@@ -1,6 +1,6 @@
-import type { Deps } from '../deps.js'
-import type { ClientMeta } from '../events/events.js'
-import { emailTaken, HttpError, invalidField, registrationClosed, usernameTaken, type ValidationIssue } from '../errors.js'
+import type { Deps } from '../deps/types.js'
+import { type ClientMeta, recordWith } from '../events/events.js'
+import { emailTaken, type FieldProblem, invalidField, invalidFields, problemsOf, registrationClosed, usernameTaken } from '../errors.js'
 import { newId } from '../lib/ids.js'
 import { StoreConflictError, type User } from '../store/store.js'
 import { sendVerification } from './email.js'
@@ -15,7 +15,7 @@ export interface RegisterInput {
 }
 
 type RegisterDeps = Pick<Deps, 'store' | 'hasher' | 'config' | 'clock' | 'commonPasswords' | 'events'>
-type SignupDeps = RegisterDeps & Pick<Deps, 'mail'>
+type SignupDeps = RegisterDeps & Pick<Deps, 'mail' | 'limiter'>
 
 /** Who created an account: the person themselves (sign-up), an admin, or the CLI (actorId null). */
 export interface CreatedBy {
@@ -28,7 +28,7 @@ import { assertPasswordAcceptable } from './password-policy.js'
 
 export { assertPasswordAcceptable }
 
-/** POST /register: sign-up. @throws HttpError 403 when registration is closed, else as `createAccount`. */
+/** POST /register: sign-up. @throws DomainError registration_closed when registration is closed, else as `createAccount`. */
 export async function registerUser(deps: SignupDeps, input: RegisterInput, meta: ClientMeta): Promise<User> {
   if (deps.config.registration === 'closed') throw registrationClosed()
   // With EMAIL_VERIFICATION=required an account without an email could never log in.
@@ -40,17 +40,18 @@ export async function registerUser(deps: SignupDeps, input: RegisterInput, meta:
 
 /**
  * Creates an account with `roles` (sign-up, the admin API and the CLI all come here).
- * @throws HttpError 422 on invalid fields, unknown roles or a weak password, 400 when the username
- * or email is taken (the tutorial's status).
+ * @throws DomainError invalid_fields on invalid fields, unknown roles or a weak password;
+ * username_taken or email_taken.
  */
 export async function createAccount(deps: RegisterDeps, input: RegisterInput, roles: string[], by: CreatedBy): Promise<User> {
   // Like FastAPI, report every field problem in one 422 rather than one per round trip.
-  const issues: ValidationIssue[] = []
+  const issues: FieldProblem[] = []
   const collect = (fn: () => void) => {
     try {
       fn()
     } catch (err) {
-      if (err instanceof HttpError && Array.isArray(err.detail)) issues.push(...err.detail)
+      const problems = problemsOf(err)
+      if (problems) issues.push(...problems)
       else throw err
     }
   }
@@ -69,38 +70,47 @@ export async function createAccount(deps: RegisterDeps, input: RegisterInput, ro
   }
   const unknownRoles = roles.filter((r) => !Object.hasOwn(deps.config.roleScopes, r))
   if (unknownRoles.length > 0) issues.push({ loc: ['body', 'roles'], msg: `Unknown role: ${unknownRoles.join(', ')}`, type: 'value_error' })
-  if (issues.length > 0 || !username || password === undefined) throw new HttpError(422, issues)
+  if (issues.length > 0 || !username || password === undefined) throw invalidFields(issues)
 
   const key = usernameKey(username)
   // Fail fast before spending a hash; the UNIQUE index below still decides races.
   if (await deps.store.findUserForLogin(key)) throw usernameTaken()
   const passwordHash = await deps.hasher.hash(password, by.meta.signal)
   let user: User
+  const self = by.via === 'signup'
+  const id = newId()
+  const uniqueRoles = [...new Set(roles)]
+  const event = {
+    type: self ? 'user.registered' : 'user.created',
+    actorId: self ? id : by.actorId,
+    subjectId: id,
+    meta: by.meta,
+    details: { username, roles: uniqueRoles, via: by.via },
+  } as const
   try {
-    user = await deps.store.createUser({
-      id: newId(),
+    // The account and its user.registered (or user.created) row commit together.
+    const newUser = {
+      id,
       username,
       usernameKey: key,
       email: email.email,
       emailKey: email.emailKey,
       passwordHash,
-      roles: [...new Set(roles)],
+      roles: uniqueRoles,
       createdAt: deps.clock(),
-    })
+    }
+    user = await recordWith(
+      deps.events,
+      event,
+      (audit) => deps.store.createUser(newUser, audit),
+      () => true,
+    )
   } catch (err) {
     if (err instanceof StoreConflictError) throw err.field === 'username' ? usernameTaken() : emailTaken()
     throw err
   }
-  const self = by.via === 'signup'
   // An address an operator (admin API, CLI) gives counts as verified: they vouch for it, and under
   // EMAIL_VERIFICATION=required the account could not log in otherwise (no mail is sent for it).
   if (!self && user.email) user = (await deps.store.updateUser(user.id, { emailVerified: true }, deps.clock())) ?? user
-  await deps.events.record({
-    type: self ? 'user.registered' : 'user.created',
-    actorId: self ? user.id : by.actorId,
-    subjectId: user.id,
-    meta: by.meta,
-    details: { username: user.username, roles: user.roles, via: by.via },
-  })
   return user
 }

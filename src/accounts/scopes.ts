@@ -38,3 +38,16 @@ export function heldScopes(roleScopes: RoleScopes, scope: string, roles: readonl
   const allowed = scopesForRoles(roleScopes, roles)
   return scope.split(' ').filter((s) => s !== '' && allowed.includes(s))
 }
+
+/**
+ * MFA_REQUIRED_ROLES: such a role grants its scopes only to a session signed in with a second
+ * factor (`mfa` in its RFC 8176 `amr`); without one the user keeps their other roles' scopes.
+ */
+export function effectiveRoles(roles: readonly string[], amr: readonly string[], mfaRequiredRoles: readonly string[]): readonly string[] {
+  if (mfaRequiredRoles.length === 0 || amr.includes('mfa')) return roles
+  return roles.filter((r) => !mfaRequiredRoles.includes(r))
+}
+
+/** Whether the user holds a role that wants a second factor they have not enrolled yet. */
+export const mustEnrolMfa = (user: { roles: readonly string[]; totpEnabled: boolean }, mfaRequiredRoles: readonly string[]): boolean =>
+  !user.totpEnabled && user.roles.some((r) => mfaRequiredRoles.includes(r))

@@ -10,6 +10,7 @@ export interface UserView {
   roles: string[]
   disabled: boolean
   created_at: string
+  mfa: { totp: boolean }
 }
 
 export const toUserView = (u: User): UserView => ({
@@ -21,4 +22,5 @@ export const toUserView = (u: User): UserView => ({
   roles: u.roles,
   disabled: u.disabled,
   created_at: u.createdAt.toISOString(),
+  mfa: { totp: u.totpEnabled },
 })

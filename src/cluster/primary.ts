@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster'
 import type { Logger } from 'pino'
 import { AggregatorRegistry } from 'prom-client'
 import type { Config } from '../config.js'
-import { createKeyRing, createMachineLimiter, openConfiguredStore } from '../deps.js'
+import { createKeyRing, createMachineLimiter, openConfiguredStore } from '../deps/create.js'
 import { serveMetrics } from '../metrics/metrics-server.js'
 import { type Channel, serveWorker } from './ipc.js'
 

@@ -1,4 +1,4 @@
-import type { Deps } from '../deps.js'
+import type { Deps } from '../deps/types.js'
 import { invalidField } from '../errors.js'
 import { checkLink, GENESIS_HASH } from '../store/audit-chain.js'
 import type { AuditEvent, AuditStore } from '../store/store.js'

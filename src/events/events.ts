@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Metrics } from '../metrics/metrics.js'
-import type { AuditStore } from '../store/store.js'
+import type { AuditStore, NewAuditEvent } from '../store/store.js'
 
 /** Who is asking, as far as the server can tell: recorded with every event. */
 export interface ClientMeta {
@@ -27,6 +27,8 @@ export const EVENT_TYPES = {
   'login.succeeded': { audit: true, level: 'info' },
   'login.failed': { audit: true, level: 'info' },
   'login.locked': { audit: true, level: 'warn' },
+  // The right password of an account with MFA: the second step is due.
+  'login.mfa_required': { audit: true, level: 'info' },
   'token.refreshed': { audit: false, level: 'debug' },
   // A spent token presented again within the grace: honest retries, or a thief inside the window.
   'refresh.replayed': { audit: true, level: 'info' },
@@ -38,9 +40,30 @@ export const EVENT_TYPES = {
   'password.reset_requested': { audit: true, level: 'info' },
   'email.verified': { audit: true, level: 'info' },
   'email.verification_sent': { audit: true, level: 'info' },
+  // Mail not sent because its address's budget is spent (a flood of sign-ups, resends or resets).
+  'mail.suppressed': { audit: false, level: 'info' },
   'mfa.enabled': { audit: true, level: 'info' },
   'mfa.disabled': { audit: true, level: 'info' },
+  'mfa.recovery_used': { audit: true, level: 'info' },
+  'mfa.recovery_regenerated': { audit: true, level: 'info' },
+  'mfa.reset': { audit: true, level: 'warn' },
+  'passkey.added': { audit: true, level: 'info' },
+  'passkey.renamed': { audit: true, level: 'info' },
+  'passkey.removed': { audit: true, level: 'info' },
+  // A verified assertion whose sign counter did not move forward: a cloned authenticator, or a replay.
+  'passkey.counter_regressed': { audit: true, level: 'warn' },
+  'user.unlocked': { audit: true, level: 'info' },
   'key.rotated': { audit: true, level: 'info' },
+  'key.revoked': { audit: true, level: 'warn' },
+  'client.created': { audit: true, level: 'info' },
+  'client.updated': { audit: true, level: 'info' },
+  'client.secret_rotated': { audit: true, level: 'info' },
+  'client.deleted': { audit: true, level: 'info' },
+  // A registered client's wrong or missing secret (counted against its back-off), and the back-off starting.
+  'client.auth_failed': { audit: true, level: 'info' },
+  'client.locked': { audit: true, level: 'warn' },
+  // An unknown client id: counted too, but not audited (anyone can send any number of made-up ids).
+  'client.unknown': { audit: false, level: 'debug' },
 } as const satisfies Record<string, { audit: boolean; level: 'debug' | 'info' | 'warn' }>
 
 export type EventType = keyof typeof EVENT_TYPES
@@ -62,26 +85,54 @@ export interface Events {
    * Services call this once per outcome and never the three sinks themselves.
    */
   record(e: SecurityEvent): Promise<void>
+  /**
+   * For a change that the store writes together with its audit rows, in one transaction (so a
+   * change is never committed without its record, nor a record without its change): the rows to
+   * hand the store (none when the type is not audited). Call `recorded` once it has committed.
+   */
+  auditRows(e: SecurityEvent): NewAuditEvent[]
+  /** The metric and log line of an event whose audit rows the store wrote. */
+  recorded(e: SecurityEvent): void
 }
 
 export function createEvents(deps: { audit: AuditStore; log: Logger; metrics: Metrics; clock: () => Date }): Events {
+  const details = (e: SecurityEvent) => (e.meta?.via ? { ...e.details, via: e.meta.via } : (e.details ?? {}))
+  const observe = (e: SecurityEvent) => {
+    deps.metrics.events.inc({ type: e.type })
+    const level = EVENT_TYPES[e.type].level
+    deps.log[level]({ event: e.type, actorId: e.actorId ?? null, subjectId: e.subjectId ?? null, ip: e.meta?.ip ?? null, ...details(e) }, e.type)
+  }
+  const rows = (e: SecurityEvent): NewAuditEvent[] =>
+    EVENT_TYPES[e.type].audit
+      ? [
+          {
+            type: e.type,
+            at: deps.clock(),
+            actorId: e.actorId ?? null,
+            subjectId: e.subjectId ?? null,
+            ip: e.meta?.ip ?? null,
+            userAgent: e.meta?.userAgent?.slice(0, 512) ?? null,
+            details: details(e),
+          },
+        ]
+      : []
   return {
     async record(e) {
-      const kind = EVENT_TYPES[e.type]
-      deps.metrics.events.inc({ type: e.type })
-      const at = deps.clock()
-      const details = e.meta?.via ? { ...e.details, via: e.meta.via } : (e.details ?? {})
-      deps.log[kind.level]({ event: e.type, actorId: e.actorId ?? null, subjectId: e.subjectId ?? null, ip: e.meta?.ip ?? null, ...details }, e.type)
-      if (!kind.audit) return
-      await deps.audit.appendAuditEvent({
-        type: e.type,
-        at,
-        actorId: e.actorId ?? null,
-        subjectId: e.subjectId ?? null,
-        ip: e.meta?.ip ?? null,
-        userAgent: e.meta?.userAgent?.slice(0, 512) ?? null,
-        details,
-      })
+      observe(e)
+      for (const row of rows(e)) await deps.audit.appendAuditEvent(row)
     },
+    auditRows: rows,
+    recorded: observe,
   }
+}
+
+/**
+ * A change and the event that records it, committed together: `write` hands `audit` to the store
+ * method (which appends it in the change's transaction, only when something changed); the metric
+ * and log line follow when `done(result)`.
+ */
+export async function recordWith<T>(events: Events, e: SecurityEvent, write: (audit: NewAuditEvent[]) => Promise<T>, done: (r: T) => boolean): Promise<T> {
+  const result = await write(events.auditRows(e))
+  if (done(result)) events.recorded(e)
+  return result
 }

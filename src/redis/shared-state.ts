@@ -6,7 +6,7 @@ import type { Config } from '../config.js'
 import type { RateLimiter } from '../rate-limit/limiter.js'
 import type { ChangeBus } from '../store/changes.js'
 import { redisChangeBus } from './change-bus.js'
-import { connectRedis, isReady } from './connection.js'
+import { closeRedis, connectRedis, describeRedisFailure, isReady } from './connection.js'
 
 /** What instances share beyond the database: Redis (limits) and the change bus (cache invalidation). */
 export interface SharedState {
@@ -42,7 +42,7 @@ export async function connectSharedState(config: Readonly<Config>, log: Logger):
   const redis = connectRedis(config.redisUrl, 'commands', log)
   const subscriber = connectRedis(config.redisUrl, 'changes', log)
   await Promise.all([redis, subscriber].map((r) => waitReady(r, READY_WAIT_MS)))
-  if (!isReady(redis)) log.warn('redis not reachable at start; serving degraded until it is')
+  if (!isReady(redis)) log.warn(`redis not reachable at start (${describeRedisFailure(redis)}); serving degraded until it is`)
   const bus = redisChangeBus(redis, subscriber, `${config.redisKeyPrefix}changes`)
   return {
     redis,
@@ -52,8 +52,7 @@ export async function connectSharedState(config: Readonly<Config>, log: Logger):
     redisStatus: () => (isReady(redis) && bus.live() ? 'up' : 'down'),
     async close() {
       await bus.close()
-      // quit() lets a change just published reach Redis (the CLI publishes, then exits).
-      await Promise.allSettled([quit(redis), quit(subscriber)])
+      await Promise.allSettled([closeRedis(redis), closeRedis(subscriber)])
     },
   }
 }
@@ -69,9 +68,4 @@ function waitReady(r: Redis, ms: number): Promise<void> {
     const timer = setTimeout(done, ms)
     r.once('ready', done)
   })
-}
-
-async function quit(r: Redis): Promise<void> {
-  if (isReady(r)) await Promise.race([r.quit(), new Promise((res) => setTimeout(res, 500))])
-  r.disconnect()
 }

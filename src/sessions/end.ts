@@ -1,18 +1,19 @@
-import type { Deps } from '../deps.js'
+import type { Deps } from '../deps/types.js'
 import { notFound } from '../errors.js'
-import type { ClientMeta } from '../events/events.js'
+import { type ClientMeta, recordWith } from '../events/events.js'
 import { hashRefreshToken, looksLikeRefreshToken } from '../tokens/refresh-token.js'
 
 type EndDeps = Pick<Deps, 'store' | 'clock' | 'events'>
 
-const ended = (deps: EndDeps, e: { actorId: string | null; subjectId: string; meta: ClientMeta; details: Record<string, unknown> }) =>
-  deps.events.record({ type: 'session.ended', ...e })
+type Ended = { actorId: string | null; subjectId: string; meta: ClientMeta; details: Record<string, unknown> }
+const ended = (deps: EndDeps, e: Ended) => deps.events.record({ type: 'session.ended', ...e })
+/** Ends one session with its audit row in the same transaction. */
+const endAudited = (deps: EndDeps, sessionId: string, e: Ended) =>
+  recordWith(deps.events, { type: 'session.ended', ...e }, (audit) => deps.store.endSession(sessionId, deps.clock(), audit), Boolean)
 
 /** POST /logout: ends the session the presented access token belongs to. */
 export async function logout(deps: EndDeps, auth: { userId: string; sessionId: string }, meta: ClientMeta): Promise<void> {
-  if (await deps.store.endSession(auth.sessionId, deps.clock())) {
-    await ended(deps, { actorId: auth.userId, subjectId: auth.userId, meta, details: { session_id: auth.sessionId, reason: 'logout' } })
-  }
+  await endAudited(deps, auth.sessionId, { actorId: auth.userId, subjectId: auth.userId, meta, details: { session_id: auth.sessionId, reason: 'logout' } })
 }
 
 /**
@@ -22,9 +23,7 @@ export async function logout(deps: EndDeps, auth: { userId: string; sessionId: s
 export async function endOwnSession(deps: EndDeps, userId: string, sessionId: string, meta: ClientMeta): Promise<void> {
   const found = await deps.store.findSessionWithUser(sessionId)
   if (!found || found.session.userId !== userId || found.session.endedAt) throw notFound()
-  if (await deps.store.endSession(sessionId, deps.clock())) {
-    await ended(deps, { actorId: userId, subjectId: userId, meta, details: { session_id: sessionId, reason: 'ended_by_user' } })
-  }
+  await endAudited(deps, sessionId, { actorId: userId, subjectId: userId, meta, details: { session_id: sessionId, reason: 'ended_by_user' } })
 }
 
 /**
@@ -36,8 +35,18 @@ export async function endAllSessions(
   userId: string,
   e: { actorId: string | null; meta: ClientMeta; reason: string; exceptId?: string; audited?: boolean },
 ): Promise<number> {
-  const count = await deps.store.endSessionsForUser(userId, deps.clock(), e.exceptId)
-  if (count > 0 || e.audited) await ended(deps, { actorId: e.actorId, subjectId: userId, meta: e.meta, details: { count, reason: e.reason } })
+  const now = deps.clock()
+  const event = (count: number) => ({
+    type: 'session.ended' as const,
+    actorId: e.actorId,
+    subjectId: userId,
+    meta: e.meta,
+    details: { count, reason: e.reason },
+  })
+  // The sessions end and their audit row (with how many ended) commit together.
+  const count = await deps.store.endSessionsForUser(userId, now, e.exceptId, (n) => deps.events.auditRows(event(n)))
+  if (count > 0) deps.events.recorded(event(count))
+  else if (e.audited) await ended(deps, event(0))
   return count
 }
 

@@ -1,4 +1,4 @@
-import type { Deps } from '../deps.js'
+import type { Deps } from '../deps/types.js'
 import { newId } from '../lib/ids.js'
 import type { Session, User } from '../store/store.js'
 import { signAccessToken } from '../tokens/access-token.js'
@@ -10,6 +10,8 @@ export interface TokenResponse {
   expires_in: number
   refresh_token: string
   scope: string
+  /** MFA_REQUIRED_ROLES: the user holds such a role without a factor; its scopes wait until they enrol. */
+  mfa_enrollment_required?: true
 }
 
 /** The client every token is issued to: Gatehouse has one first-party public client. */
@@ -19,13 +21,13 @@ export const CLIENT_ID = 'gatehouse'
 export async function issueTokens(
   deps: Pick<Deps, 'keys' | 'tokens' | 'clock'>,
   user: Pick<User, 'id' | 'username'>,
-  session: Pick<Session, 'id' | 'scope'>,
+  session: Pick<Session, 'id' | 'scope' | 'amr'>,
   refreshToken: string,
 ): Promise<TokenResponse> {
   const access = await signAccessToken(
     deps.keys,
     deps.tokens,
-    { sub: user.id, username: user.username, scope: session.scope, jti: newId(), sid: session.id, client_id: CLIENT_ID },
+    { sub: user.id, username: user.username, scope: session.scope, jti: newId(), sid: session.id, client_id: CLIENT_ID, amr: session.amr },
     deps.clock(),
   )
   return {

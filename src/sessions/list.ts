@@ -1,4 +1,4 @@
-import type { Deps } from '../deps.js'
+import type { Deps } from '../deps/types.js'
 import type { User } from '../store/store.js'
 import { isLive } from './liveness.js'
 

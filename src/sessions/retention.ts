@@ -1,8 +1,9 @@
-import { type Deps, retiredKeyKeepSeconds } from '../deps.js'
+import type { Deps } from '../deps/types.js'
+import { retiredKeyKeepSeconds } from '../tokens/key-policy.js'
 
 /**
  * Deletes what no longer serves anyone: sessions ended or expired more than SESSION_RETENTION
- * ago with their refresh tokens (spent ones included), expired one-time tokens, mail never sent, and
+ * ago with their refresh tokens (spent ones included), expired one-time tokens and passkey challenges, mail never sent, and
  * signing keys retired long enough that no token they signed can still verify. The audit log is
  * never purged. @returns how many rows went.
  */
@@ -10,8 +11,9 @@ export async function purgeExpired(deps: Pick<Deps, 'store' | 'clock' | 'config'
   const now = deps.clock().getTime()
   const sessions = await deps.store.purgeSessions(new Date(now - deps.config.sessionRetentionSeconds * 1000))
   const tokens = await deps.store.purgeOneTimeTokens(new Date(now))
+  const challenges = await deps.store.purgeWebauthnChallenges(new Date(now))
   const keys = await deps.store.purgeSigningKeys(new Date(now - retiredKeyKeepSeconds(deps.config) * 1000))
   // Mail the sender gave up on (it deletes what it sends): a day past its own two-day limit.
   const mail = await deps.store.purgeOutbox(new Date(now - 3 * 86_400_000))
-  return sessions + tokens + keys + mail
+  return sessions + tokens + challenges + keys + mail
 }

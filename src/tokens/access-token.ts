@@ -1,6 +1,7 @@
 import { jwtVerify, SignJWT, type JWTPayload } from 'jose'
 import { LRUCache } from 'lru-cache'
 import type { KeyRing } from './keys.js'
+import { describeRefusal, type Refusal } from './refusal.js'
 
 /** RFC 9068 claims of a Gatehouse access token. */
 export interface AccessClaims {
@@ -14,6 +15,8 @@ export interface AccessClaims {
   jti: string
   sid: string
   client_id: string
+  /** RFC 8176 methods the session was signed in with; kept across refreshes. */
+  amr: readonly string[]
 }
 
 export interface AccessTokenSettings {
@@ -23,7 +26,7 @@ export interface AccessTokenSettings {
   leewaySeconds: number
 }
 
-export type AccessTokenInput = Pick<AccessClaims, 'sub' | 'username' | 'scope' | 'jti' | 'sid' | 'client_id'>
+export type AccessTokenInput = Pick<AccessClaims, 'sub' | 'username' | 'scope' | 'jti' | 'sid' | 'client_id' | 'amr'>
 
 /** Signs an access token: header `{alg, kid, typ: "at+jwt"}` (RFC 9068 §2.1). */
 export async function signAccessToken(keys: KeyRing, s: AccessTokenSettings, input: AccessTokenInput, now: Date): Promise<string> {
@@ -36,7 +39,7 @@ export async function signAccessToken(keys: KeyRing, s: AccessTokenSettings, inp
   }
   const { kid, key } = signer
   const iat = Math.floor(now.getTime() / 1000)
-  return new SignJWT({ username: input.username, scope: input.scope, sid: input.sid, client_id: input.client_id })
+  return new SignJWT({ username: input.username, scope: input.scope, sid: input.sid, client_id: input.client_id, amr: [...input.amr] })
     .setProtectedHeader({ alg: keys.alg, kid, typ: 'at+jwt' })
     .setIssuer(s.issuer)
     .setAudience(s.audience)
@@ -58,10 +61,16 @@ export type AccessTokenVerifier = (token: string, now: Date) => AccessClaims | P
  * Verified tokens are remembered (bounded LRU) until their `exp`: an Ed25519 verify costs more
  * CPU than a whole bare request. The cache key is the exact token text, so any altered byte is a
  * miss and gets fully verified. Session and user state are NOT cached: callers check them per request.
+ * `onRefused` hears of every refusal with a function that says why (called only if wanted: working
+ * the reason out costs a decode, and the hot path of accepted tokens never pays it).
  * @throws when the token is invalid (any jose error, or a missing/mistyped claim).
  */
-export function createAccessTokenVerifier(keys: KeyRing, s: AccessTokenSettings, cacheSize = 10_000): AccessTokenVerifier {
-  const cache = new LRUCache<string, { claims: AccessClaims; kid: string }>({ max: cacheSize })
+export function createAccessTokenVerifier(
+  keys: KeyRing,
+  s: AccessTokenSettings,
+  o: { cacheSize?: number; onRefused?: (why: () => Refusal) => void } = {},
+): AccessTokenVerifier {
+  const cache = new LRUCache<string, { claims: AccessClaims; kid: string }>({ max: o.cacheSize ?? 10_000 })
   const options = {
     algorithms: [keys.alg],
     issuer: s.issuer,
@@ -70,28 +79,36 @@ export function createAccessTokenVerifier(keys: KeyRing, s: AccessTokenSettings,
     clockTolerance: s.leewaySeconds,
     requiredClaims: ['iss', 'aud', 'sub', 'exp', 'iat', 'jti', 'sid'],
   }
+  const refused = (err: unknown, token: string, now: Date): never => {
+    o.onRefused?.(() => describeRefusal(err, token, { issuer: s.issuer, audience: s.audience, alg: keys.alg, leewaySeconds: s.leewaySeconds }, now))
+    throw err
+  }
   const verify = async (token: string, now: Date): Promise<AccessClaims> => {
-    const { payload, protectedHeader } = await jwtVerify(
-      token,
-      async (header) => {
-        // An unknown kid may be a key another process just rotated in: the ring reloads (rate-limited).
-        const key = keys.verification(header.kid) ?? (await keys.resolveUnknown(header.kid))
-        if (!key) throw new Error('unknown kid')
-        return key
-      },
-      { ...options, currentDate: now },
-    )
-    const claims = toClaims(payload)
-    cache.set(token, { claims, kid: protectedHeader.kid! })
-    return claims
+    try {
+      const { payload, protectedHeader } = await jwtVerify(
+        token,
+        async (header) => {
+          // An unknown kid may be a key another process just rotated in: the ring reloads (rate-limited).
+          const key = keys.verification(header.kid, now) ?? (await keys.resolveUnknown(header.kid, now))
+          if (!key) throw new Error('unknown kid')
+          return key
+        },
+        { ...options, currentDate: now },
+      )
+      const claims = toClaims(payload)
+      cache.set(token, { claims, kid: protectedHeader.kid! })
+      return claims
+    } catch (err) {
+      return refused(err, token, now)
+    }
   }
   return (token, now) => {
     const hit = cache.get(token)
     if (!hit) return verify(token, now)
-    // A key removed from the ring takes its tokens with it, cached or not.
-    if (hit.claims.exp + s.leewaySeconds > now.getTime() / 1000 && keys.verification(hit.kid)) return hit.claims
+    // A key removed from the ring (revoked) or past its keep window takes its tokens with it, cached or not.
+    if (hit.claims.exp + s.leewaySeconds > now.getTime() / 1000 && keys.verification(hit.kid, now)) return hit.claims
     cache.delete(token)
-    throw new Error('token expired or its key is gone')
+    return refused(new Error('token expired or its key is gone'), token, now)
   }
 }
 
@@ -111,5 +128,6 @@ function toClaims(p: JWTPayload): AccessClaims {
     jti: p.jti,
     sid: p.sid,
     client_id: typeof p.client_id === 'string' ? p.client_id : '',
+    amr: Object.freeze(Array.isArray(p.amr) ? p.amr.filter((m): m is string => typeof m === 'string') : []),
   }
 }

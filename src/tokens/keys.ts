@@ -1,6 +1,7 @@
 import { createHash, createSecretKey, type KeyObject } from 'node:crypto'
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose'
 import type { JwtAlg } from '../config.js'
+import type { SecretBox } from '../crypto/secret-box.js'
 import type { KeyStore, SigningKeyRow } from '../store/store.js'
 
 type Key = CryptoKey | KeyObject
@@ -21,14 +22,17 @@ export interface KeyRing {
   readonly alg: JwtAlg
   /** The key new tokens are signed with at `now`: the newest active one. Null when none is loaded. */
   signing(now: Date): { kid: string; key: Key } | null
-  /** @returns the verification key for `kid`, or null when unknown (the token is then rejected). */
-  verification(kid: string | undefined): Key | null
+  /**
+   * @returns the verification key for `kid` at `now`, or null when unknown or past its keep window
+   * (retiresAt + keep seconds: whether or not a purge has removed it yet). The token is then rejected.
+   */
+  verification(kid: string | undefined, now: Date): Key | null
   /**
    * For a `kid` this ring does not know: reloads from the store (at most once a second, however
    * many tokens ask) and returns its key, or null. So a key rotated by another process verifies
    * at once, and random kids cannot turn into a query each.
    */
-  resolveUnknown(kid: string | undefined): Promise<Key | null>
+  resolveUnknown(kid: string | undefined, now: Date): Promise<Key | null>
   /** RFC 7517 key set at `now`: public keys of next, active and recently retired keys. */
   jwks(now: Date): { keys: JWK[] }
   /** The stored keys with their state at `now`, oldest first. */
@@ -50,6 +54,8 @@ export interface KeyRingOptions {
   /** Reload from the store this often (0: never on a timer), to see rotations by other processes. */
   reloadIntervalMs: number
   onReloadError?: (err: unknown) => void
+  /** Seals private keys at rest (ENCRYPTION_KEY) and opens them on load. */
+  secrets?: SecretBox | null
 }
 
 interface LoadedKey {
@@ -81,13 +87,13 @@ export async function loadKeyRing(store: KeyStore, o: KeyRingOptions, now: Date)
   let byKid = new Map<string, LoadedKey>()
 
   const load = async (rows: SigningKeyRow[]) => {
-    const loaded = await Promise.all(rows.filter((r) => r.alg === alg).map(loadRow))
+    const loaded = await Promise.all(rows.filter((r) => r.alg === alg).map((r) => loadRow(r, o.secrets ?? null)))
     keys = loaded
     byKid = new Map(loaded.map((k) => [k.row.kid, k]))
   }
   let initial = await store.listSigningKeys()
   if (!initial.some((r) => r.alg === alg && keyState(r, now) !== 'retired')) {
-    initial = await store.ensureSigningKey(await generateKeyRow(alg, now, now), now)
+    initial = await store.ensureSigningKey(await generateKeyRow(alg, now, now, o.secrets ?? null), now)
   }
   await load(initial)
 
@@ -112,6 +118,11 @@ export async function loadKeyRing(store: KeyStore, o: KeyRingOptions, now: Date)
       : null
   timer?.unref()
   const published = (k: LoadedKey, t: number) => k.row.retiresAt === null || t < k.row.retiresAt.getTime() + keepMs
+  // Verifies exactly while published: a retired key past its keep window verifies nothing, purged or not.
+  const verifying = (kid: string | undefined, at: Date): Key | null => {
+    const k = kid === undefined ? undefined : byKid.get(kid)
+    return k && published(k, at.getTime()) ? k.verify : null
+  }
 
   return {
     alg,
@@ -124,11 +135,11 @@ export async function loadKeyRing(store: KeyStore, o: KeyRingOptions, now: Date)
       }
       return best && published(best, t) ? { kid: best.row.kid, key: best.sign } : null
     },
-    verification: (kid) => (kid === undefined ? null : (byKid.get(kid)?.verify ?? null)),
-    async resolveUnknown(kid) {
+    verification: (kid, at) => verifying(kid, at),
+    async resolveUnknown(kid, at) {
       if (kid === undefined) return null
       if (!byKid.has(kid) && (inFlight || Date.now() - lastReload >= 1000)) await reload()
-      return byKid.get(kid)?.verify ?? null
+      return verifying(kid, at)
     },
     jwks(at) {
       const t = at.getTime()
@@ -145,10 +156,17 @@ export async function loadKeyRing(store: KeyStore, o: KeyRingOptions, now: Date)
   }
 }
 
+/** The binding of a sealed private key to its row (see SecretBox). */
+export const keyBinding = (kid: string) => `key:${kid}`
+const sealPrivateJwk = (secrets: SecretBox | null, kid: string, jwk: string) => (secrets ? secrets.seal(jwk, keyBinding(kid)) : jwk)
+/** A stored private key, sealed or in clear (keys stored before ENCRYPTION_KEY was set). */
+export const openPrivateJwk = (secrets: SecretBox | null, r: Pick<SigningKeyRow, 'kid' | 'privateJwk'>) =>
+  secrets ? secrets.open(r.privateJwk, keyBinding(r.kid)) : r.privateJwk
+
 const infoOf = (r: SigningKeyRow) => ({ kid: r.kid, alg: r.alg, createdAt: r.createdAt, activatesAt: r.activatesAt, retiresAt: r.retiresAt })
 
 /** A new key pair as a store row, published from `now` and signing from `activatesAt`. */
-export async function generateKeyRow(alg: Exclude<JwtAlg, 'HS256'>, now: Date, activatesAt: Date): Promise<SigningKeyRow> {
+export async function generateKeyRow(alg: Exclude<JwtAlg, 'HS256'>, now: Date, activatesAt: Date, secrets: SecretBox | null = null): Promise<SigningKeyRow> {
   const opts = alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : alg === 'RS256' ? { modulusLength: 2048, extractable: true } : { extractable: true }
   const { publicKey, privateKey } = await generateKeyPair(alg, opts)
   const publicJwk = await exportJWK(publicKey)
@@ -158,20 +176,20 @@ export async function generateKeyRow(alg: Exclude<JwtAlg, 'HS256'>, now: Date, a
     kid,
     alg,
     publicJwk: JSON.stringify(publicJwk),
-    privateJwk: JSON.stringify(await exportJWK(privateKey)),
+    privateJwk: sealPrivateJwk(secrets, kid, JSON.stringify(await exportJWK(privateKey))),
     createdAt: now,
     activatesAt,
     retiresAt: null,
   }
 }
 
-async function loadRow(r: SigningKeyRow): Promise<LoadedKey> {
+async function loadRow(r: SigningKeyRow, secrets: SecretBox | null): Promise<LoadedKey> {
   const publicJwk = JSON.parse(r.publicJwk) as JWK
   return {
     row: r,
     publicJwk,
     verify: (await importJWK(publicJwk, r.alg)) as Key,
-    sign: (await importJWK(JSON.parse(r.privateJwk) as JWK, r.alg)) as Key,
+    sign: (await importJWK(JSON.parse(openPrivateJwk(secrets, r)) as JWK, r.alg)) as Key,
   }
 }
 

@@ -1,11 +1,11 @@
-import type { Deps } from '../../deps.js'
+import type { Deps } from '../../deps/types.js'
 import type { ClientMeta } from '../../events/events.js'
 import type { TokenResponse } from '../issue-tokens.js'
 
 /** The token endpoint's parameters as received (form or JSON); each grant reads its own. */
 export type GrantParams = Readonly<Record<string, string | undefined>>
 
-export type GrantDeps = Pick<Deps, 'store' | 'hasher' | 'keys' | 'tokens' | 'clock' | 'config' | 'events' | 'limiter'>
+export type GrantDeps = Pick<Deps, 'store' | 'hasher' | 'secrets' | 'keys' | 'tokens' | 'clock' | 'config' | 'events' | 'limiter'>
 
 /**
  * One grant type of POST /token (node-oidc-provider's shape): its name, the parameters it reads,

@@ -1,8 +1,10 @@
 import type { Grant } from './grant.js'
+import { mfaOtpGrant } from './mfa-otp.js'
+import { passkeyGrant } from './passkey.js'
 import { passwordGrant } from './password.js'
 import { refreshTokenGrant } from './refresh-token.js'
 
 export type { Grant, GrantDeps, GrantParams } from './grant.js'
 
 /** grant_type -> grant. A new grant (MFA, passkey) is a new file and one line here. */
-export const GRANTS: ReadonlyMap<string, Grant> = new Map([passwordGrant, refreshTokenGrant].map((g) => [g.grantType, g]))
+export const GRANTS: ReadonlyMap<string, Grant> = new Map([passwordGrant, mfaOtpGrant, refreshTokenGrant, passkeyGrant].map((g) => [g.grantType, g]))

@@ -1,4 +1,4 @@
-import { grantScopes, heldScopes, parseScope } from '../../accounts/scopes.js'
+import { effectiveRoles, grantScopes, heldScopes, parseScope } from '../../accounts/scopes.js'
 import { invalidRefreshToken, invalidScope } from '../../errors.js'
 import type { ClientMeta } from '../../events/events.js'
 import type { Session, User } from '../../store/store.js'
@@ -29,7 +29,7 @@ export const refreshTokenGrant: Grant = {
       // request leaves the client's refresh token usable. A spent token skips this and goes on to
       // rotation, whose reuse detection ends the session whatever scope came with it.
       const found = await deps.store.findSessionByRefreshHash(hashRefreshToken(token))
-      if (found && !found.spent && !grantScopes(requested, heldScopes(deps.config.roleScopes, found.session.scope, found.user.roles))) {
+      if (found && !found.spent && !grantScopes(requested, sessionScopes(deps, found.session, found.user))) {
         throw invalidScope(params.scope ?? '')
       }
     }
@@ -77,8 +77,7 @@ async function rotate(deps: GrantDeps, token: string, requested: string[], meta:
 }
 
 async function issue(deps: GrantDeps, session: Session, user: User, refreshToken: string, requested: string[], meta: ClientMeta, replay: boolean) {
-  // A session keeps at most its original scope, less what the user's roles no longer allow.
-  const scopes = grantScopes(requested, heldScopes(deps.config.roleScopes, session.scope, user.roles))
+  const scopes = grantScopes(requested, sessionScopes(deps, session, user))
   if (!scopes) throw invalidScope(requested.join(' '))
   await deps.events.record({
     type: replay ? 'refresh.replayed' : 'token.refreshed',
@@ -87,8 +86,12 @@ async function issue(deps: GrantDeps, session: Session, user: User, refreshToken
     meta,
     details: { session_id: session.id },
   })
-  return issueTokens(deps, user, { id: session.id, scope: scopes.join(' ') }, refreshToken)
+  return issueTokens(deps, user, { id: session.id, scope: scopes.join(' '), amr: session.amr }, refreshToken)
 }
+
+/** A session keeps at most its original scope, less what the user's roles (at the session's strength) no longer allow. */
+const sessionScopes = (deps: GrantDeps, session: Session, user: User) =>
+  heldScopes(deps.config.roleScopes, session.scope, effectiveRoles(user.roles, session.amr, deps.config.mfaRequiredRoles))
 
 async function failed(deps: GrantDeps, reason: string, userId: string | null, meta: ClientMeta) {
   await deps.events.record({ type: 'refresh.failed', subjectId: userId, meta, details: { reason } })
