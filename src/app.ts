@@ -5,8 +5,9 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { scopeCatalog } from './accounts/scopes.js'
-import type { Deps } from './deps.js'
+import type { Deps } from './deps/types.js'
 import { nulNotAllowed } from './errors.js'
+import { docsUiOptions } from './http/docs-ui.js'
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js'
 import { parseJsonBody } from './http/json-body.js'
 import { registerSecurityHeaders } from './http/security-headers.js'
@@ -14,11 +15,15 @@ import { registerAdminRoutes } from './http/routes/admin/index.js'
 import { registerRegisterRoutes } from './http/routes/register.js'
 import { registerOpsRoutes } from './http/routes/ops.js'
 import { registerEmailRoutes } from './http/routes/email.js'
+import { registerMfaRoutes } from './http/routes/mfa.js'
+import { registerPasskeyRoutes } from './http/routes/passkeys.js'
 import { registerRevokeRoutes } from './http/routes/revoke.js'
 import { registerRootRoutes } from './http/routes/root.js'
 import { registerTokenRoutes } from './http/routes/token.js'
 import { registerUsersMeRoutes } from './http/routes/users-me.js'
 import { registerWellKnownRoutes } from './http/routes/well-known.js'
+import { registerAccountPages } from './pages/index.js'
+import { packageVersion } from './version.js'
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
@@ -83,7 +88,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     openapi: {
       info: {
         title: 'Gatehouse',
-        version: '0.1.0',
+        version: packageVersion(),
         description: 'Self-hosted authentication API. Authorize with the password flow, then try /users/me.',
       },
       components: {
@@ -96,7 +101,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       },
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: false } })
+  await app.register(swaggerUi, docsUiOptions)
 
   // The route table, in the order a newcomer meets it.
   registerRootRoutes(app) //              GET /
@@ -104,9 +109,12 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerTokenRoutes(app, deps) //       POST /token
   registerRevokeRoutes(app, deps) //      POST /revoke, POST /logout
   registerUsersMeRoutes(app, deps) //     /users/me, /users/me/password, /users/me/sessions
+  registerMfaRoutes(app, deps) //         /users/me/mfa/totp[/confirm], /users/me/mfa/recovery-codes
+  registerPasskeyRoutes(app, deps) //     /users/me/passkeys[/options|/{id}], /passkeys/options
   registerEmailRoutes(app, deps) //       /email/verify[/request], /password/forgot, /password/reset
   registerWellKnownRoutes(app, deps) //   /.well-known/jwks.json, /.well-known/oauth-authorization-server
   await registerAdminRoutes(app, deps) // /admin/* (one plugin; every route needs scope admin)
+  await registerAccountPages(app, deps) // /account/* pages for people (ACCOUNT_PAGES=off: none)
   registerOpsRoutes(app, deps) //         /healthz /readyz /metrics
   app.get('/openapi.json', { schema: { hide: true } }, async function openapi() {
     return app.swagger()

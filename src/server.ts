@@ -4,29 +4,11 @@ import { AggregatorRegistry } from 'prom-client'
 import { buildApp } from './app.js'
 import { runPrimary } from './cluster/primary.js'
 import type { Config } from './config.js'
-import { closeDeps, createDeps, createLogger, type Deps } from './deps.js'
+import { closeDeps, createDeps, createLogger } from './deps/create.js'
+import { registerJobHandlers } from './jobs/handlers.js'
 import { serveMetrics } from './metrics/metrics-server.js'
-import { purgeExpired } from './sessions/retention.js'
-import { rotateIfDue } from './tokens/rotation.js'
-
-const HOUR = 3_600_000
-
-/** Background upkeep of a serving instance: retention purge hourly, automatic key rotation when configured. */
-function startMaintenance(deps: Deps): () => void {
-  const run = (what: string, job: () => Promise<unknown>) => () => {
-    job().catch((err: unknown) => deps.log.error({ err }, `${what} failed`))
-  }
-  const purge = run('retention purge', async () => {
-    const n = await purgeExpired(deps)
-    if (n > 0) deps.log.info({ rows: n }, 'retention purge')
-  })
-  const rotate = run('automatic key rotation', () => rotateIfDue(deps))
-  purge()
-  rotate()
-  const timers = [setInterval(purge, HOUR), setInterval(rotate, 60_000)]
-  for (const t of timers) t.unref()
-  return () => timers.forEach(clearInterval)
-}
+import { startupWarnings } from './startup-warnings.js'
+import { startUpkeep } from './upkeep.js'
 
 /**
  * `gatehouse serve`: with WORKERS > 1 this process becomes the cluster's primary; otherwise (and
@@ -36,15 +18,16 @@ function startMaintenance(deps: Deps): () => void {
 export async function serve(config: Readonly<Config>): Promise<void> {
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, createLogger(config))
   const deps = await createDeps(config)
+  registerJobHandlers(deps)
   const app = await buildApp(deps)
-  const stopMaintenance = startMaintenance(deps)
+  const stopUpkeep = startUpkeep(deps)
   let metricsServer: Server | null = null
   let closing = false
   const shutdown = async (signal: string) => {
     if (closing) return
     closing = true
     deps.log.info({ signal }, 'shutting down: finishing requests in flight')
-    stopMaintenance()
+    stopUpkeep()
     const force = setTimeout(
       () => {
         deps.log.error('requests still running after the shutdown grace; exiting')
@@ -84,13 +67,7 @@ export async function serve(config: Readonly<Config>): Promise<void> {
     }
     // Start-up warnings once per machine: from the only process, or from the first worker.
     const speaksForMachine = cluster.isPrimary || cluster.worker?.id === 1
-    if (!config.smtpUrl && speaksForMachine) {
-      deps.log.warn('SMTP_URL is not set: messages, with their links and tokens, are written to this log instead of sent (development only)')
-    }
-    const loopback = ['127.0.0.1', '::1', 'localhost'].includes(config.host)
-    if (!loopback && config.metricsPort === null && config.metricsToken === null && speaksForMachine) {
-      deps.log.warn('/metrics is public on the API port: set METRICS_PORT (and keep it internal) or METRICS_TOKEN')
-    }
+    if (speaksForMachine) for (const warning of startupWarnings(config)) deps.log.warn(warning)
     deps.log.info(
       {
         database: config.database.kind === 'sqlite' ? config.database.path : config.database.kind,
@@ -98,10 +75,10 @@ export async function serve(config: Readonly<Config>): Promise<void> {
         redis: config.redisUrl !== null,
         pid: process.pid,
       },
-      `Gatehouse listening on ${address}; interactive docs at ${address}/docs`,
+      `Gatehouse listening on ${address}; interactive docs at ${address}/docs${config.accountPages ? `; sign in at ${address}/account/login` : ''}`,
     )
   } catch (err) {
-    stopMaintenance()
+    stopUpkeep()
     metricsServer?.close()
     await app.close()
     await closeDeps(deps)

@@ -1,10 +1,12 @@
 import { createInterface } from 'node:readline'
 import pino from 'pino'
 import { type Config, ConfigError, loadConfig } from '../config.js'
-import { connectSharedState, createEvents, createMetrics, loggerOptions, openConfiguredStore } from '../deps.js'
-import { HttpError } from '../errors.js'
+import type { SecretBox } from '../crypto/secret-box.js'
+import { connectSharedState, createEvents, createMetrics, createSecrets, loggerOptions, openConfiguredStore } from '../deps/create.js'
+import { DomainError } from '../errors.js'
 import type { Events } from '../events/events.js'
 import type { Metrics } from '../metrics/metrics.js'
+import type { ChangeBus } from '../store/changes.js'
 import type { Store } from '../store/store.js'
 
 /** A mistake in how the command was called: exit 2. */
@@ -22,6 +24,10 @@ export interface CliBase {
   store: Store
   events: Events
   metrics: Metrics
+  /** ENCRYPTION_KEY: seals what the command stores (a new signing key). */
+  secrets: SecretBox
+  /** The change bus (REDIS_URL), so running instances follow what the command changes at once. */
+  bus: ChangeBus | null
 }
 
 /** Same configuration as the server; a bad one is a usage error (exit 2). */
@@ -34,35 +40,45 @@ export function cliConfig(env: Env): Readonly<Config> {
   }
 }
 
+/**
+ * What a command opens beside the database. `publishesChanges`: it changes what running servers
+ * cache (users, sessions, keys), so with REDIS_URL it connects to Redis to tell them at once;
+ * commands that only read (or only add rows nothing caches) open the database and nothing else.
+ */
+export interface BaseNeeds {
+  publishesChanges: boolean
+}
+
 /** Opens the store (applying migrations), runs `fn`, and always closes it. */
-export async function withBase<T>(env: Env, fn: (base: CliBase) => Promise<T>): Promise<T> {
+export async function withBase<T>(env: Env, needs: BaseNeeds, fn: (base: CliBase) => Promise<T>): Promise<T> {
   const config = cliConfig(env)
   // Logs go to stderr, warnings and up only (stdout is the command's own output), redacted as the server's are.
   const log = pino(loggerOptions(config.logLevel === 'silent' ? 'silent' : 'warn'), pino.destination(2))
   const clock = () => new Date()
   const metrics = createMetrics()
-  // With REDIS_URL, what the command changes reaches every running instance at once.
-  const shared = await connectSharedState(config, log)
+  const shared = needs.publishesChanges ? await connectSharedState(config, log) : null
   try {
-    const store = await openConfiguredStore(config, shared.bus)
+    const store = await openConfiguredStore(config, shared?.bus ?? null)
     try {
-      return await fn({ config, log, clock, store, metrics, events: createEvents({ audit: store, log, metrics, clock }) })
+      const events = createEvents({ audit: store, log, metrics, clock })
+      return await fn({ config, log, clock, store, metrics, bus: shared?.bus ?? null, secrets: createSecrets(config), events })
     } finally {
       await store.close()
     }
   } finally {
-    await shared.close()
+    await shared?.close()
   }
 }
 
 /**
- * Turns a service's HttpError into the command's outcome, with the same words a client would see:
- * invalid input (422) is a usage error (exit 2), anything else the command failing (exit 1).
+ * Turns a service's DomainError into the command's outcome, with the same words a client would see:
+ * invalid input is a usage error (exit 2), anything else the command failing (exit 1).
  */
 export function explain(err: unknown): never {
-  if (err instanceof HttpError) {
-    const text = typeof err.detail === 'string' ? err.detail : err.detail.map((i) => `${i.loc.at(-1)}: ${i.msg}`).join('; ')
-    throw err.status === 422 ? new UsageError(text) : new CommandFailed(text)
+  if (err instanceof DomainError) {
+    const problems = err.info.problems
+    if (err.code === 'invalid_fields' && problems) throw new UsageError(problems.map((i) => `${i.loc.at(-1)}: ${i.msg}`).join('; '))
+    throw new CommandFailed(err.message)
   }
   throw err
 }

@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { registerAuditCommands } from './commands/audit.js'
+import { registerClientsCommands } from './commands/clients.js'
 import { registerKeysCommands } from './commands/keys.js'
 import { registerMailCommands } from './commands/mail.js'
 import { registerServeCommands } from './commands/serve.js'
 import { registerUsersCommands } from './commands/users.js'
+import { StoreOpenError } from '../store/open-error.js'
 import { CommandFailed, UsageError } from './context.js'
+import { packageVersion } from '../version.js'
 
 /**
  * `gatehouse <command>`: exit 0 on success, 1 when the command fails, 2 on a usage or
@@ -17,6 +20,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const out = (line: string) => process.stdout.write(`${line}\n`)
   const program = new Command('gatehouse')
     .description('Gatehouse: self-hosted authentication API')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
@@ -25,6 +29,7 @@ export async function runCli(argv: string[]): Promise<number> {
   registerKeysCommands(program, env, out)
   registerAuditCommands(program, env, out)
   registerMailCommands(program, env, out)
+  registerClientsCommands(program, env, out)
   // Every subcommand reports usage errors through exitOverride too.
   const override = (c: Command) => {
     c.exitOverride()
@@ -43,7 +48,8 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`gatehouse: ${err.message}\n`)
       return 2
     }
-    if (err instanceof CommandFailed) {
+    // A database that cannot be opened is an operator's expected mistake: what and why, no stack.
+    if (err instanceof CommandFailed || err instanceof StoreOpenError) {
       process.stderr.write(`gatehouse: ${err.message}\n`)
       return 1
     }

@@ -10,6 +10,7 @@ const Roles = Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { minItem
 export const adminDoc = { tags: ['admin'], security: [{ OAuth2PasswordBearer: ['admin'] }] }
 
 export const UserIdParams = Type.Object({ id: Type.String({ maxLength: 64 }) })
+export const KidParams = Type.Object({ kid: Type.String({ minLength: 1, maxLength: 128 }) })
 
 export const UsersQuery = Type.Object(
   {

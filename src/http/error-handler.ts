@@ -1,7 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { randomUUID } from 'node:crypto'
 import type { Socket } from 'node:net'
-import { clientGone, HttpError, methodNotAllowed, notFound, nulNotAllowed, serverBusy, storageUnavailable, type ValidationIssue } from '../errors.js'
+import { clientGone, DomainError, type FieldProblem, methodNotAllowed, notFound, nulNotAllowed, serverBusy, storageUnavailable } from '../errors.js'
+import { SecretBoxError } from '../crypto/secret-box.js'
+import { HttpError, toHttp } from './http-errors.js'
 import { AbandonedError, QueueFullError } from '../lib/semaphore.js'
 import { StoreUnavailableError, UnrepresentableValueError } from '../store/changes.js'
 
@@ -13,7 +15,7 @@ interface AjvIssue {
 }
 
 /** pydantic's names and texts for the checks our schemas make, so 422 bodies read like FastAPI's. */
-function toIssue(context: string, e: AjvIssue): ValidationIssue {
+function toIssue(context: string, e: AjvIssue): FieldProblem {
   const path = e.instancePath
     .split('/')
     .filter(Boolean)
@@ -44,12 +46,22 @@ function toIssue(context: string, e: AjvIssue): ValidationIssue {
 
 /**
  * The one place that decides what a client sees when something fails:
- * (1) HttpError → its status, headers and body; (2) schema validation → FastAPI's 422 list;
+ * (1) a DomainError or HttpError → its status, headers and body (http-errors.ts); (2) schema validation → FastAPI's 422 list;
  * (3) Fastify's own 4xx (413, 415, bad JSON) → `{"detail": message}`; (4) anything else → logged,
  * 500 with its text hidden.
  */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((raw: FastifyError, request, reply) => {
+    if (raw instanceof SecretBoxError) {
+      // A stored secret (a TOTP secret, a private key) does not open: ENCRYPTION_KEY lost or the
+      // row altered. The operator must act; the client can only retry later. Never a 500.
+      request.log.error({ reqId: request.id, reason: raw.message }, 'a secret at rest cannot be opened: check ENCRYPTION_KEY / ENCRYPTION_KEY_PREVIOUS')
+      const e = toHttp(storageUnavailable())
+      return reply
+        .code(e.status)
+        .headers(e.opts.headers ?? {})
+        .send(e.body())
+    }
     // Lower layers raise domain errors; this is where they become HTTP (a full hash queue is 503).
     const err = fromDomain(raw)
     if (err instanceof HttpError) {
@@ -81,7 +93,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const path = request.url.split('?')[0]!
     const known = staticRoutes.get(path)
     const allowed = known ? METHODS.filter((m) => known.has(m)) : []
-    const e = allowed.length > 0 ? methodNotAllowed() : notFound()
+    const e = toHttp(allowed.length > 0 ? methodNotAllowed() : notFound())
     if (allowed.length > 0) reply.header('allow', allowed.join(', '))
     return reply.code(e.status).send(e.body())
   })
@@ -90,10 +102,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
 function fromDomain(err: FastifyError): FastifyError | HttpError {
-  if (err instanceof QueueFullError) return serverBusy()
-  if (err instanceof AbandonedError) return clientGone()
-  if (err instanceof StoreUnavailableError) return storageUnavailable()
-  if (err instanceof UnrepresentableValueError) return nulNotAllowed()
+  if (err instanceof DomainError) return toHttp(err)
+  if (err instanceof QueueFullError) return toHttp(serverBusy())
+  if (err instanceof AbandonedError) return toHttp(clientGone())
+  if (err instanceof StoreUnavailableError) return toHttp(storageUnavailable())
+  if (err instanceof UnrepresentableValueError) return toHttp(nulNotAllowed())
   return err
 }
 

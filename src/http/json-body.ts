@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import secureJson from 'secure-json-parse'
-import { HttpError } from '../errors.js'
+import { HttpError } from './http-errors.js'
 
 /**
  * JSON bodies through secure-json-parse: a `__proto__` key, or `constructor.prototype`, is refused

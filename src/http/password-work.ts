@@ -10,16 +10,14 @@ declare module 'fastify' {
   }
 }
 
-/**
- * For routes that hash a password: at most `perAddress` such requests in flight from one client
- * address (IPv6 by /64), more get 429; and a signal that aborts when the client disconnects, so a
- * hash still queued for it is dropped instead of computed for nobody.
- */
+// One hook per app (its counts are shared by every password route of the app).
 const hooks = new WeakMap<object, ReturnType<typeof createHook>>()
 
 /**
- * The app's one hook (its counts are shared by every password route of the app). A route whose
- * requests only sometimes hash a password passes `when`; the others are let through uncounted.
+ * For routes that hash a password: at most `perAddress` such requests in flight from one client
+ * address (IPv6 by /64), more get 429; and a signal that aborts when the client disconnects, so a
+ * hash still queued for it is dropped instead of computed for nobody. A route whose requests only
+ * sometimes hash a password passes `when`; the others are let through uncounted.
  */
 export function passwordWork(deps: { config: { hashPerAddress: number; rateLimit: boolean } }, when?: (request: FastifyRequest) => boolean) {
   let hook = hooks.get(deps)

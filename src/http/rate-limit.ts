@@ -1,7 +1,6 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
-import type { Deps } from '../deps.js'
+import type { Deps } from '../deps/types.js'
 import { tooManyRequests } from '../errors.js'
-import { emailKey, normalizeEmail } from '../accounts/username.js'
 import { addressKey } from '../lib/client-address.js'
 import type { RateRule } from '../rate-limit/limiter.js'
 
@@ -13,12 +12,13 @@ export const RULES = {
   /** Changing the password or deleting the account: every request hashes, right password or not. */
   password: { name: 'password-ip', limit: 20, windowSeconds: 60 },
   passwordUser: { name: 'password-user', limit: 10, windowSeconds: 900 },
-  /** Asking for mail (verification, reset), per client address. */
+  /**
+   * Asking for mail (verification, reset), per client address. Per target address, the services
+   * spend MAIL_BUDGET (src/accounts/email.ts) when mail goes out, and answer the same past it.
+   */
   mailIp: { name: 'mail-ip', limit: 10, windowSeconds: 60 },
   /** Verification messages per user: a resend now and then, never a flood. */
   mailUser: { name: 'mail-user', limit: 5, windowSeconds: 3600 },
-  /** Reset messages per target address, known or not. */
-  mailTarget: { name: 'mail-target', limit: 5, windowSeconds: 3600 },
   /** Presenting a token from a message, per client address. */
   mailToken: { name: 'mail-token-ip', limit: 30, windowSeconds: 60 },
 } satisfies Record<string, RateRule>
@@ -28,18 +28,17 @@ const byAddress = (request: FastifyRequest) => addressKey(request.ip)
 
 /**
  * A preHandler that spends one hit of `rule` for `key(request)` (the client's address unless
- * given), or answers 429 + Retry-After.
+ * given), or answers 429 + Retry-After. A key of null spends nothing (the rule does not apply).
  */
-export function limit(deps: Pick<Deps, 'limiter' | 'clock'>, rule: RateRule, key: (request: FastifyRequest) => string = byAddress): preHandlerAsyncHookHandler {
+export function limit(
+  deps: Pick<Deps, 'limiter' | 'clock'>,
+  rule: RateRule,
+  key: (request: FastifyRequest) => string | null = byAddress,
+): preHandlerAsyncHookHandler {
   return async function rateLimit(request: FastifyRequest) {
-    const result = await deps.limiter.consume(key(request), rule, deps.clock())
+    const k = key(request)
+    if (k === null) return
+    const result = await deps.limiter.consume(k, rule, deps.clock())
     if (!result.allowed) throw tooManyRequests(result.retryAfterSeconds)
   }
-}
-
-/** Per target address, whether or not an account has it: nobody can flood someone's mailbox. */
-export const byTargetAddress = (request: FastifyRequest) => {
-  const raw = (request.body as { email?: string }).email ?? ''
-  const email = normalizeEmail(raw)
-  return email ? emailKey(email) : `invalid:${raw.slice(0, 64)}`
 }

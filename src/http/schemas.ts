@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { AuthenticationResponseSchema } from './passkey-schemas.js'
 
 // Route schemas: they validate input (→ 422), document the API at /docs, and their response
 // schemas serialise only the declared fields, a second guard against leaking a hash.
@@ -6,7 +7,15 @@ import { Type } from 'typebox'
 
 const Password = Type.String({ minLength: 1, maxLength: 4096, description: 'Plain password (8..1024 characters by policy)' })
 const Detail = Type.Object({ detail: Type.String() }, { additionalProperties: false })
-const OAuthError = Type.Object({ detail: Type.String(), error: Type.Optional(Type.String()) })
+const OAuthError = Type.Object({
+  detail: Type.String(),
+  error: Type.Optional(Type.String()),
+  mfa_token: Type.Optional(Type.String({ description: 'With error=mfa_required: present it to the mfa-otp grant within 5 minutes' })),
+})
+/** A second factor, where a route re-authenticates a user who has MFA on. */
+const Otp = Type.String({ minLength: 1, maxLength: 16, description: 'The current 6-digit TOTP code' })
+const RecoveryCode = Type.String({ minLength: 1, maxLength: 64, description: 'One unused recovery code' })
+export const SecondFactorFields = { otp: Type.Optional(Otp), recovery_code: Type.Optional(RecoveryCode) }
 const ValidationDetail = Type.Object({
   detail: Type.Array(Type.Object({ loc: Type.Array(Type.Union([Type.String(), Type.Number()])), msg: Type.String(), type: Type.String() })),
 })
@@ -22,6 +31,7 @@ export const UserSchema = Type.Object(
     roles: Type.Array(Type.String()),
     disabled: Type.Boolean(),
     created_at: Type.String({ format: 'date-time' }),
+    mfa: Type.Object({ totp: Type.Boolean() }, { additionalProperties: false }),
   },
   { $id: 'User', additionalProperties: false },
 )
@@ -38,11 +48,19 @@ export const RegisterBody = Type.Object(
 
 export const TokenBody = Type.Object(
   {
-    grant_type: Type.Optional(Type.String({ maxLength: 64, description: 'password (default) or refresh_token' })),
+    grant_type: Type.Optional(
+      Type.String({ maxLength: 64, description: 'password (default), refresh_token, urn:gatehouse:grant-type:mfa-otp or urn:gatehouse:grant-type:passkey' }),
+    ),
     username: Type.Optional(Type.String({ maxLength: 256 })),
     password: Type.Optional(Password),
     scope: Type.Optional(Type.String({ maxLength: 1024 })),
     refresh_token: Type.Optional(Type.String({ maxLength: 256 })),
+    ...SecondFactorFields,
+    mfa_token: Type.Optional(Type.String({ maxLength: 256 })),
+    /** The passkey grant's assertion: an object in a JSON body, its JSON text in a form. */
+    response: Type.Optional(
+      Type.Union([Type.String({ maxLength: 32768, description: 'AuthenticationResponseJSON as JSON text' }), AuthenticationResponseSchema]),
+    ),
     client_id: Type.Optional(Type.String({ maxLength: 256 })),
     client_secret: Type.Optional(Type.String({ maxLength: 256 })),
   },
@@ -56,6 +74,7 @@ export const TokenResponseSchema = Type.Object(
     expires_in: Type.Integer(),
     refresh_token: Type.String(),
     scope: Type.String(),
+    mfa_enrollment_required: Type.Optional(Type.Literal(true, { description: "MFA_REQUIRED_ROLES: enrol a second factor to get those roles' scopes" })),
   },
   { additionalProperties: false },
 )
@@ -66,14 +85,31 @@ export const RevokeBody = Type.Object(
 )
 
 export const PatchMeBody = Type.Object(
-  { email: Type.Union([Type.String({ maxLength: 320 }), Type.Null()]), current_password: Password },
+  { email: Type.Union([Type.String({ maxLength: 320 }), Type.Null()]), current_password: Password, ...SecondFactorFields },
   { additionalProperties: false },
 )
 export const MailTokenBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false })
 export const ForgotBody = Type.Object({ email: Type.String({ minLength: 1, maxLength: 320 }) }, { additionalProperties: false })
 export const ResetBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 256 }), new_password: Password }, { additionalProperties: false })
-export const ChangePasswordBody = Type.Object({ current_password: Password, new_password: Password }, { additionalProperties: false })
-export const DeleteMeBody = Type.Object({ password: Password }, { additionalProperties: false })
+export const ChangePasswordBody = Type.Object({ current_password: Password, new_password: Password, ...SecondFactorFields }, { additionalProperties: false })
+export const DeleteMeBody = Type.Object({ password: Password, ...SecondFactorFields }, { additionalProperties: false })
+
+export const TotpEnrolBody = Type.Object({ password: Password }, { additionalProperties: false })
+export const TotpEnrolResponse = Type.Object({ secret: Type.String(), otpauth_uri: Type.String(), qr_svg: Type.String() }, { additionalProperties: false })
+export const TotpConfirmBody = Type.Object({ code: Otp }, { additionalProperties: false })
+export const RecoveryCodesResponse = Type.Object({ recovery_codes: Type.Array(Type.String()) }, { additionalProperties: false })
+/** Turning MFA off, or new recovery codes: the password and the current factor. */
+export const ReauthBody = Type.Object({ password: Password, ...SecondFactorFields }, { additionalProperties: false })
+/** Options to add a passkey: nothing within 5 minutes of a full-strength sign-in; else the password (and the current factor). */
+export const PasskeyAddOptionsBody = Type.Object(
+  {
+    password: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 4096, description: 'Your current password: needed unless you signed in within the last 5 minutes' }),
+    ),
+    ...SecondFactorFields,
+  },
+  { additionalProperties: false },
+)
 
 export const SessionSchema = Type.Object(
   {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { openConfiguredStore } from '../../deps.js'
+import { openConfiguredStore } from '../../deps/create.js'
 import { serve } from '../../server.js'
 import { cliConfig, type Env } from '../context.js'
 

@@ -1,9 +1,10 @@
 import type { Command } from 'commander'
 import { adminDeleteUser, adminUpdateUser, listUsersPage } from '../../accounts/admin.js'
+import { adminResetMfa } from '../../accounts/admin-security.js'
 import { createAccount } from '../../accounts/register.js'
 import { toUserView } from '../../accounts/user-view.js'
 import { normalizeUsername, usernameKey } from '../../accounts/username.js'
-import { createPasswordHasherFor, loadCommonPasswords } from '../../deps.js'
+import { createPasswordHasherFor, loadCommonPasswords } from '../../deps/create.js'
 import { CLI_META } from '../../events/events.js'
 import type { User } from '../../store/store.js'
 import { type CliBase, CommandFailed, cliConfig, type Env, explain, printTable, readPassword, UsageError, withBase } from '../context.js'
@@ -32,7 +33,8 @@ export function registerUsersCommands(program: Command, env: Env, out: (line: st
       cliConfig(env) // a bad configuration is reported before anyone types a password
       if (!normalizeUsername(username)) throw new UsageError('username: 3 to 64 characters: letters, digits, _ . -')
       const password = await readPassword(opts.passwordStdin === true)
-      await withBase(env, async (base) => {
+      // A new account is in no server's cache: nothing to tell them.
+      await withBase(env, { publishesChanges: false }, async (base) => {
         const metrics = base.metrics
         const deps = { ...base, hasher: await createPasswordHasherFor(base.config, metrics, null), commonPasswords: loadCommonPasswords() }
         const roles = opts.admin ? ['user', 'admin'] : ['user']
@@ -47,7 +49,7 @@ export function registerUsersCommands(program: Command, env: Env, out: (line: st
     .option('--json', 'one JSON array')
     .option('--prefix <text>', 'only usernames or emails starting with this')
     .action(async (opts: { json?: boolean; prefix?: string }) => {
-      await withBase(env, async (base) => {
+      await withBase(env, { publishesChanges: false }, async (base) => {
         const all: User[] = []
         let cursor: string | undefined
         do {
@@ -79,7 +81,7 @@ export function registerUsersCommands(program: Command, env: Env, out: (line: st
       .command(`${name} <username>`)
       .description(disabled ? 'disable a user: every session ends and their tokens fail at once' : 'enable a disabled user')
       .action(async (username: string) => {
-        await withBase(env, async (base) => {
+        await withBase(env, { publishesChanges: true }, async (base) => {
           const user = await adminUpdateUser(base, (await findByName(base, username)).id, { disabled }, CLI).catch(explain)
           out(`${name}d ${describe(user)}`)
         })
@@ -90,7 +92,7 @@ export function registerUsersCommands(program: Command, env: Env, out: (line: st
     .command('delete <username>')
     .description('delete a user and every session')
     .action(async (username: string) => {
-      await withBase(env, async (base) => {
+      await withBase(env, { publishesChanges: true }, async (base) => {
         const user = await findByName(base, username)
         await adminDeleteUser(base, user.id, CLI).catch(explain)
         out(`deleted ${user.username}`)
@@ -101,9 +103,20 @@ export function registerUsersCommands(program: Command, env: Env, out: (line: st
     .command('set-roles <username> <roles...>')
     .description(`replace a user's roles (e.g. user admin)`)
     .action(async (username: string, roles: string[]) => {
-      await withBase(env, async (base) => {
+      await withBase(env, { publishesChanges: true }, async (base) => {
         const user = await adminUpdateUser(base, (await findByName(base, username)).id, { roles }, CLI).catch(explain)
         out(`set roles of ${describe(user)}`)
+      })
+    })
+
+  users
+    .command('mfa-reset <username>')
+    .description("remove a user's second factor and recovery codes (a lost device); audited")
+    .action(async (username: string) => {
+      await withBase(env, { publishesChanges: true }, async (base) => {
+        const user = await findByName(base, username)
+        await adminResetMfa(base, user.id, CLI).catch(explain)
+        out(`reset MFA of ${user.username}: they sign in with their password and can enrol again`)
       })
     })
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { Deps } from '../../deps.js'
+import type { Deps } from '../../deps/types.js'
 import { metricsAllowed } from '../../metrics/metrics-server.js'
 
 /**

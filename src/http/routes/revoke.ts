@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { type Static, Type } from 'typebox'
-import type { Deps } from '../../deps.js'
+import type { Deps } from '../../deps/types.js'
 import { logout, revokeToken } from '../../sessions/end.js'
 import { clientMeta, currentAuth, requireUser } from '../auth.js'
 import { limit, RULES } from '../rate-limit.js'

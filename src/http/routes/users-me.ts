@@ -4,12 +4,12 @@ import { deleteAccount } from '../../accounts/delete.js'
 import { requestEmailChange } from '../../accounts/email.js'
 import { changePassword } from '../../accounts/update.js'
 import { toUserView } from '../../accounts/user-view.js'
-import type { Deps } from '../../deps.js'
+import type { Deps } from '../../deps/types.js'
 import { endOwnSession } from '../../sessions/end.js'
 import { listLiveSessions } from '../../sessions/list.js'
 import { clientMeta, currentAuth, requireUser } from '../auth.js'
 import { passwordWork } from '../password-work.js'
-import { byTargetAddress, limit, RULES } from '../rate-limit.js'
+import { limit, RULES } from '../rate-limit.js'
 import { bearer, ChangePasswordBody, DeleteMeBody, errors, PatchMeBody, SessionIdParams, SessionSchema, UserSchema } from '../schemas.js'
 
 export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
@@ -33,16 +33,16 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
         ...common,
         summary: 'Change your email (current password required): the new address is pending until its verification link is used',
         body: PatchMeBody,
-        response: { 200: UserSchema, 401: errors.detail, 403: errors.detail, 422: errors.validation },
+        response: { 200: UserSchema, 401: errors.detail, 403: errors.oauth, 422: errors.validation },
       },
       // It re-checks the password: limited like the other password endpoints.
       preHandler: [
         guard,
         limit(deps, RULES.password),
         limit(deps, RULES.passwordUser, (request) => currentAuth(request).user.id),
-        // It sends mail: limited like the resend, per user and per target address.
+        // It sends mail: limited like the resend per user (the target address's budget is spent
+        // by the service, only when mail goes out, and answers 200 all the same: MAIL_BUDGET).
         limit(deps, RULES.mailUser, (request) => currentAuth(request).user.id),
-        limit(deps, RULES.mailTarget, byTargetAddress),
         passwordWork(deps),
       ],
     },
@@ -57,14 +57,14 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
     {
       schema: {
         ...common,
-        summary: 'Delete your account (password required)',
+        summary: 'Delete your account (password required); the last admin cannot (400)',
         body: DeleteMeBody,
-        response: { 204: errors.noContent, 401: errors.detail, 403: errors.detail, 422: errors.validation },
+        response: { 204: errors.noContent, 401: errors.detail, 403: errors.oauth, 422: errors.validation },
       },
       preHandler: [guard, limit(deps, RULES.password), limit(deps, RULES.passwordUser, (request) => currentAuth(request).user.id), passwordWork(deps)],
     },
     async function deleteUsersMe(request, reply) {
-      await deleteAccount(deps, currentAuth(request).user, request.body.password, clientMeta(request))
+      await deleteAccount(deps, currentAuth(request).user, request.body, clientMeta(request))
       return reply.code(204).send()
     },
   )
@@ -76,7 +76,7 @@ export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
         ...common,
         summary: 'Change your password; ends your other sessions',
         body: ChangePasswordBody,
-        response: { 204: errors.noContent, 401: errors.detail, 403: errors.detail, 422: errors.validation },
+        response: { 204: errors.noContent, 401: errors.detail, 403: errors.oauth, 422: errors.validation },
       },
       preHandler: [guard, limit(deps, RULES.password), limit(deps, RULES.passwordUser, (request) => currentAuth(request).user.id), passwordWork(deps)],
     },

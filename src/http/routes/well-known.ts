@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { scopeCatalog } from '../../accounts/scopes.js'
-import type { Deps } from '../../deps.js'
+import type { Deps } from '../../deps/types.js'
+import { GRANTS } from '../../sessions/grants/index.js'
 
 export function registerWellKnownRoutes(app: FastifyInstance, deps: Deps): void {
   const base = deps.config.issuer.replace(/\/$/, '')
@@ -10,7 +11,8 @@ export function registerWellKnownRoutes(app: FastifyInstance, deps: Deps): void 
     token_endpoint: `${base}/token`,
     jwks_uri: `${base}/.well-known/jwks.json`,
     revocation_endpoint: `${base}/revoke`,
-    grant_types_supported: ['password', 'refresh_token'],
+    // From the grant map itself: a grant added there is advertised here, and nothing else is.
+    grant_types_supported: [...GRANTS.keys()],
     response_types_supported: [] as string[],
     token_endpoint_auth_methods_supported: ['none'],
     revocation_endpoint_auth_methods_supported: ['none'],

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Static } from 'typebox'
-import type { Deps } from '../../../deps.js'
+import type { Deps } from '../../../deps/types.js'
 import { invalidField } from '../../../errors.js'
 import { listAuditPage } from '../../../events/audit-log.js'
 import { AuditPage, AuditQuery, adminDoc } from '../../admin-schemas.js'

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify'
-import type { Deps } from '../../../deps.js'
+import type { Deps } from '../../../deps/types.js'
 import { requireScope } from '../../auth.js'
 import { registerAdminAuditRoutes } from './audit.js'
+import { registerAdminClientRoutes } from './clients.js'
 import { registerAdminKeyRoutes } from './keys.js'
+import { registerAdminUserSecurityRoutes } from './user-security.js'
 import { registerAdminUserRoutes } from './users.js'
 
 /** /admin/*: one encapsulated plugin whose guard is declared once, for every route inside it. */
@@ -15,8 +17,10 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: Deps): Pro
         reply.header('cache-control', 'no-store')
       })
       registerAdminUserRoutes(admin, deps) //   /admin/users, /admin/users/{id}, /admin/users/{id}/sessions
+      registerAdminUserSecurityRoutes(admin, deps) // /admin/users/{id}/mfa, /admin/users/{id}/unlock
       registerAdminKeyRoutes(admin, deps) //    /admin/keys, /admin/keys/rotate
       registerAdminAuditRoutes(admin, deps) //  /admin/audit
+      registerAdminClientRoutes(admin, deps) // /admin/clients, /admin/clients/{client_id}, /admin/clients/{client_id}/secret
     },
     { prefix: '/admin' },
   )
