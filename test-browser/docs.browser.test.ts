@@ -8,18 +8,7 @@ import { test } from 'node:test'
 import { chromium, type Page } from 'playwright-core'
 import { buildTestApp } from '../test/helpers/build-app.js'
 import { PASSWORD, registerUser } from '../test/helpers/fixtures.js'
-
-const CHROMIUM = '/usr/bin/chromium'
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
+import { CHROMIUM, FLAGS } from './pages-kit.js'
 
 /** Opens /docs and signs in through the Authorize dialog (the OAuth2 password flow against /token). */
 async function authorize(page: Page, url: string, username: string): Promise<void> {
@@ -37,6 +26,29 @@ async function authorize(page: Page, url: string, username: string): Promise<voi
   await dialog.locator('button', { hasText: 'Logout' }).waitFor() // shown once Swagger UI holds a token
   await dialog.getByRole('button', { name: 'Close', exact: true }).click()
 }
+
+// @see issue 13: the page showed Fastify's logo and loaded its spec from /docs/json.
+test("Swagger UI is Gatehouse's and loads the spec from /openapi.json", async (t) => {
+  const { app } = await buildTestApp(t)
+  const base = await app.listen({ host: '127.0.0.1', port: 0 })
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+  t.after(() => browser.close())
+  const page = await browser.newPage()
+  const paths: string[] = []
+  page.on('request', (r) => paths.push(new URL(r.url()).pathname))
+  const spec = page.waitForResponse((r) => new URL(r.url()).pathname === '/openapi.json')
+  await page.goto(`${base}/docs`)
+  assert.equal((await spec).status(), 200)
+  await page.locator('.info .title', { hasText: 'Gatehouse' }).waitFor()
+  assert.equal(await page.title(), 'Gatehouse API')
+  const logo = page.locator('.topbar-wrapper img')
+  await logo.waitFor()
+  assert.match((await logo.getAttribute('src')) ?? '', /^data:image\/svg\+xml;base64,/)
+  assert.ok(!paths.includes('/docs/json'), paths.join(' '))
+  const dir = join(import.meta.dirname, '..', 'bench', 'results')
+  mkdirSync(dir, { recursive: true })
+  await page.screenshot({ path: join(dir, 'docs-top.png'), fullPage: false })
+})
 
 test('Swagger UI: Authorize with the password flow, then GET /users/me', async (t) => {
   const { app } = await buildTestApp(t)
