@@ -2,7 +2,7 @@
 // file that an in-process Gatehouse serves at the same time.
 import assert from 'node:assert/strict'
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { before, type TestContext, test } from 'node:test'
@@ -49,6 +49,8 @@ test('cli: --help everywhere exits 0; usage and configuration errors exit 2 with
     assert.equal(r.code, 0, args.join(' '))
     assert.match(r.out, /Usage: gatehouse/, args.join(' '))
   }
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+  for (const flag of ['--version', '-V']) assert.deepEqual(cli([flag]), { code: 0, out: `${version}\n`, err: '' }, flag)
   assert.equal(cli(['bogus']).code, 2)
   assert.equal(cli(['users', 'create']).code, 2, 'missing username')
   const argvPassword = cli(['users', 'create', 'alice', '--password', password])
@@ -150,6 +152,20 @@ test('cli: keys list and rotate; the running server publishes a rotated key at o
     keys.map((k) => k.kid),
   )
   assert.match(cli(['keys', 'list']).out, /^KID\s+ALG\s+STATE/)
+  // @see issue 13: each rotation queued one more next key; now it replaces the one waiting.
+  const again = cli(['keys', 'rotate'])
+  assert.equal(again.code, 0, again.err)
+  assert.match(again.out, new RegExp(`replaces ${keys[1]!.kid}, which was waiting to sign and never did`))
+  const replaced = JSON.parse(cli(['keys', 'list', '--json']).out) as { kid: string; state: string }[]
+  assert.deepEqual(
+    replaced.map((k) => [k.kid === keys[0]!.kid, k.kid === keys[1]!.kid, k.state]),
+    [
+      [true, false, 'active'],
+      [false, true, 'retired'],
+      [false, false, 'next'],
+    ],
+    'the waiting key is retired before it ever signs; one next key remains',
+  )
   const hs = cli(['keys', 'rotate'], '', { JWT_ALG: 'HS256', JWT_SECRET: 'y'.repeat(40) })
   assert.equal(hs.code, 1)
   assert.match(hs.err, /JWT_SECRET/)
@@ -161,6 +177,15 @@ test('cli: audit verify passes an intact chain and names the first edited, delet
   assert.equal(cli(['users', 'disable', 'ben']).code, 0)
   const ok = cli(['audit', 'verify'])
   assert.equal(ok.code, 0, ok.err)
+  // @see issue 13: --json was refused although the README says to ship the output to a log store.
+  const okJson = cli(['audit', 'verify', '--json'])
+  assert.equal(okJson.code, 0, okJson.err)
+  const intact = JSON.parse(okJson.out)
+  assert.deepEqual(
+    { ...intact, checked_at: 'x' },
+    { ok: true, events: 5, head: /head ([0-9a-f]{64})/.exec(ok.out)![1], broken_at: null, reason: null, checked_at: 'x' },
+  )
+  assert.ok(Math.abs(Date.parse(intact.checked_at) - Date.now()) < 60_000)
   const { app, deps } = await buildTestApp(t, env)
   const admin = await adminLogin(app, deps)
   const [created] = (await app.inject({ method: 'GET', url: '/admin/audit?type=user.created&limit=1', headers: bearer(admin.access_token) })).json().events
@@ -174,6 +199,15 @@ test('cli: audit verify passes an intact chain and names the first edited, delet
   const edited = cli(['audit', 'verify'])
   assert.equal(edited.code, 1)
   assert.match(edited.err, /broken at event 2: its content does not match its hash/)
+  const editedJson = cli(['audit', 'verify', '--json'])
+  assert.equal(editedJson.code, 1, 'broken is still exit 1 with --json')
+  assert.equal(editedJson.out.trim().split('\n').length, 1, 'one object')
+  const broken = JSON.parse(editedJson.out)
+  assert.deepEqual(
+    { ...broken, checked_at: 'x' },
+    { ok: false, events: 1, head: null, broken_at: 2, reason: 'its content does not match its hash (edited)', checked_at: 'x' },
+  )
+  assert.match(editedJson.err, /broken at event 2/, 'the reason on stderr too')
   conn.prepare('UPDATE audit_events SET details = ? WHERE id = 2').run(original)
   assert.equal(cli(['audit', 'verify']).code, 0, 'restored')
 
@@ -252,4 +286,33 @@ test('cli: mail test sends through SMTP_URL (exit 0), says why when refused (exi
   assert.match(dry.stdout, /SMTP_URL is not set/)
   assert.match(dry.stdout, /Subject: Gatehouse test message/)
   assert.equal((await cli(dir, env, ['mail', 'test', 'not-an-address'])).code, 2)
+})
+
+// @see issue 12
+test('cli: keys revoke <kid> drops a compromised key (exit 0; 1 when unknown); the running server refuses its tokens and signs with a new key', async (t) => {
+  const { cli, env } = workspace(t)
+  const { app, deps } = await buildTestApp(t, env)
+  const admin = await adminLogin(app, deps)
+  assert.equal((await me(app, admin.access_token)).statusCode, 200, 'control: the token verifies')
+  const [active] = JSON.parse(cli(['keys', 'list', '--json']).out) as { kid: string; state: string }[]
+  const unknown = cli(['keys', 'revoke', 'no-such-kid'])
+  assert.equal(unknown.code, 1)
+  assert.match(unknown.err, /no signing key no-such-kid/)
+  const dashed = cli(['keys', 'revoke', '-Z_a-kid-that-begins-with-a-dash']) // base64url thumbprints can
+  assert.equal(dashed.code, 1, dashed.err)
+  assert.match(dashed.err, /no signing key -Z_a-kid-that-begins-with-a-dash/, 'taken as the kid, not as an option')
+  const r = cli(['keys', 'revoke', active!.kid])
+  assert.equal(r.code, 0, r.err)
+  const after = JSON.parse(cli(['keys', 'list', '--json']).out) as { kid: string; state: string }[]
+  assert.equal(after.length, 1)
+  assert.notEqual(after[0]!.kid, active!.kid)
+  assert.equal(after[0]!.state, 'active', 'a new key signs at once')
+  await deps.keys.reload() // what the 10 s timer (or, with REDIS_URL, the change bus at once) does in a running server
+  assert.equal((await me(app, admin.access_token)).statusCode, 401, 'tokens of the revoked key fail, cached or not')
+  const fresh = await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username: 'root', password: 'an administrator passphrase' }) })
+  assert.equal(fresh.statusCode, 200)
+  assert.equal((await me(app, fresh.json().access_token)).statusCode, 200)
+  const audit = await app.inject({ method: 'GET', url: '/admin/audit?type=key.revoked', headers: bearer(fresh.json().access_token) })
+  assert.equal(audit.json().events.length, 1)
+  assert.equal(audit.json().events[0].details.kid, active!.kid)
 })

@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
-import { closeDeps, createDeps, type Deps } from '../../src/deps.js'
+import type { Deps } from '../../src/deps/types.js'
+import { closeDeps, createDeps } from '../../src/deps/create.js'
+import { registerJobHandlers } from '../../src/jobs/handlers.js'
 import { dropSchema, newSchemaName, schemaUrl, TEST_ON_POSTGRES } from './postgres.js'
 
 /** A clock tests move by hand: time is a dependency, never a patched global. */
@@ -28,16 +31,22 @@ export const TEST_ENV = { DATABASE_URL: 'sqlite::memory:', RATE_LIMIT: 'off', LO
 /**
  * Builds Gatehouse on an in-memory SQLite database, or with `TEST_STORE=postgres` on a fresh
  * PostgreSQL schema (dropped afterwards), unless the test sets DATABASE_URL itself; closed when
- * the test ends.
+ * the test ends. `log`: a logger of the test's own (to read what was logged).
  */
 export async function buildTestApp(
   t: TestContext,
   env: Record<string, string> = {},
-  opts: { clock?: TestClock } = {},
+  opts: { clock?: TestClock; log?: Logger; passkeySignInChallengeCap?: number } = {},
 ): Promise<{ app: FastifyInstance; deps: Deps }> {
   const schema = TEST_ON_POSTGRES && env.DATABASE_URL === undefined ? newSchemaName() : null
   const database = schema ? { DATABASE_URL: schemaUrl(schema) } : {}
-  const deps = await createDeps(loadConfig({ ...TEST_ENV, ...database, ...env }), opts.clock ? { clock: opts.clock } : {})
+  const overrides = {
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.passkeySignInChallengeCap ? { passkeySignInChallengeCap: opts.passkeySignInChallengeCap } : {}),
+  }
+  const deps = await createDeps(loadConfig({ ...TEST_ENV, ...database, ...env }), overrides)
+  registerJobHandlers(deps)
   const app = await buildApp(deps)
   t.after(async () => {
     await app.close()

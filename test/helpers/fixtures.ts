@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import type { Deps } from '../../src/deps.js'
+import type { Deps } from '../../src/deps/types.js'
 
 export const PASSWORD = 'correct horse battery'
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
@@ -32,6 +32,14 @@ export async function login(app: FastifyInstance, username = 'alice', password =
 export const form = (fields: Record<string, string>): string => new URLSearchParams(fields).toString()
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+/** The inject options of a refresh_token grant. */
+export const refreshRequest = (refresh_token: string) => ({
+  method: 'POST' as const,
+  url: '/token',
+  headers: FORM,
+  payload: form({ grant_type: 'refresh_token', refresh_token }),
+})
 
 export async function me(app: FastifyInstance, token: string): Promise<LightMyRequestResponse> {
   return app.inject({ method: 'GET', url: '/users/me', headers: bearer(token) })

@@ -45,10 +45,20 @@ export const stop = (r: Running, signal: NodeJS.Signals = 'SIGTERM') =>
     r.proc.kill(signal)
   })
 
-/** Runs the CLI asynchronously (never spawnSync: the servers it talks to live in this process's children). */
-export function cli(cwd: string, env: Record<string, string>, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs the CLI asynchronously (never spawnSync: the servers it talks to live in this process's children).
+ * `timeoutMs`: SIGTERM after that long (a `serve` expected to fail must not hang the run when it starts).
+ */
+export function cli(
+  cwd: string,
+  env: Record<string, string>,
+  args: string[],
+  input?: string,
+  timeoutMs = 0,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env } }, (err, stdout, stderr) => {
+    const options = { cwd, env: { PATH: process.env.PATH ?? '', ...env }, timeout: timeoutMs }
+    const child = execFile(process.execPath, [BIN, ...args], options, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })
     })
     if (input !== undefined) child.stdin!.end(input)

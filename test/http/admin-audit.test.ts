@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { buildTestApp, testClock } from '../helpers/build-app.js'
-import { ADMIN_PASSWORD, adminLogin, auditTypes, bearer, FORM, form, login, PASSWORD, registerUser } from '../helpers/fixtures.js'
+import { ADMIN_PASSWORD, adminLogin, auditTypes, bearer, FORM, form, login, PASSWORD, registerUser, refreshRequest } from '../helpers/fixtures.js'
 
 test('every security outcome lands in the audit log once, with actor, subject, address and user agent', async (t) => {
   const clock = testClock()
@@ -18,11 +18,9 @@ test('every security outcome lands in the audit log once, with actor, subject, a
   assert.equal(wrong.statusCode, 401)
   await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username: 'ghost', password: 'not the password' }) })
   const tokens = await login(app)
-  const next = (
-    await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }) })
-  ).json()
+  const next = (await app.inject(refreshRequest(tokens.refresh_token))).json()
   clock.advance(11)
-  await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }) })
+  await app.inject(refreshRequest(tokens.refresh_token))
   const second = await login(app)
   await app.inject({
     method: 'POST',
@@ -106,8 +104,7 @@ test('replays within the grace, an admin revoke that ended nothing, and CLI-mark
   const admin = await adminLogin(app, deps)
   const alice = await registerUser(app)
   const tokens = await login(app)
-  const refresh = () =>
-    app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }) })
+  const refresh = () => app.inject(refreshRequest(tokens.refresh_token))
   await refresh()
   assert.equal((await refresh()).statusCode, 200)
   await app.inject({ method: 'POST', url: `/admin/users/${alice.id}/sessions/revoke`, headers: bearer(admin.access_token) })

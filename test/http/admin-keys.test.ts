@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
 import { test } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import { importJWK, type JWK, SignJWT } from 'jose'
+import type { Deps } from '../../src/deps/types.js'
 import { rotateIfDue } from '../../src/tokens/rotation.js'
 import { buildTestApp, sharedDatabase, testClock } from '../helpers/build-app.js'
-import { adminLogin, auditTypes, bearer, decodeJwt, login, me, registerUser } from '../helpers/fixtures.js'
+import { ADMIN_PASSWORD, adminLogin, auditTypes, bearer, decodeJwt, login, me, registerUser } from '../helpers/fixtures.js'
+import { TEST_REDIS_URL } from '../helpers/postgres.js'
 
 const kidOf = (token: string) => decodeJwt(token).header.kid as string
 
@@ -43,6 +48,50 @@ test('rotation: the next key is published at once, signs after KEY_PUBLISH_LEAD,
   assert.ok((await auditTypes(app, (await login(app, 'root', 'an administrator passphrase')).access_token)).includes('key.rotated'))
 })
 
+// @see issue 13: three rotations in a row queued three next keys; the first signed for the 21 ms before the second activated.
+test('rotating while a next key waits replaces it (audited): one next key, and the old key signs until it activates', async (t) => {
+  const clock = testClock()
+  const { app, deps } = await buildTestApp(t, {}, { clock })
+  const admin = await adminLogin(app, deps)
+  const oldKid = kidOf(admin.access_token)
+  const rotate = async () => {
+    const res = await app.inject({ method: 'POST', url: '/admin/keys/rotate', headers: bearer(admin.access_token) })
+    assert.equal(res.statusCode, 201, res.body)
+    return res.json() as { kid: string; state: string; activates_at: string }
+  }
+  const first = await rotate()
+  clock.advance(0.021)
+  const second = await rotate()
+  clock.advance(0.021)
+  const third = await rotate()
+  assert.deepEqual(Object.keys(third).sort(), ['activates_at', 'alg', 'created_at', 'kid', 'retires_at', 'state'], 'the answer is still the new key')
+  const keys = (await app.inject({ method: 'GET', url: '/admin/keys', headers: bearer(admin.access_token) })).json().keys
+  const states = new Map(keys.map((k: { kid: string; state: string }) => [k.kid, k.state]))
+  assert.deepEqual(
+    [oldKid, first.kid, second.kid, third.kid].map((kid) => states.get(kid)),
+    ['active', 'retired', 'retired', 'next'],
+    'one next key will sign; the replaced ones are retired before they ever activate (kept, never deleted)',
+  )
+  const replacedRows = keys.filter((k: { kid: string }) => k.kid === first.kid || k.kid === second.kid)
+  for (const k of replacedRows) assert.equal(k.retires_at, k.activates_at, 'retired exactly as it would have activated')
+  assert.equal(keys.find((k: { kid: string }) => k.kid === oldKid).retires_at, third.activates_at, 'the old key signs until the remaining next key does')
+
+  clock.advance(300 - 0.042) // when the first would have activated: the old key still signs
+  assert.equal(kidOf((await login(app, 'root', ADMIN_PASSWORD)).access_token), oldKid)
+  clock.advance(0.042)
+  assert.equal(kidOf((await login(app, 'root', ADMIN_PASSWORD)).access_token), third.kid)
+
+  const events = (await app.inject({ method: 'GET', url: '/admin/audit?type=key.rotated', headers: bearer(admin.access_token) })).json().events
+  assert.deepEqual(
+    events.map((e: { details: { kid: string; replaced: string[] } }) => [e.details.kid, e.details.replaced]),
+    [
+      [third.kid, [second.kid]],
+      [second.kid, [first.kid]],
+      [first.kid, []],
+    ],
+  )
+})
+
 test('rotation with {"now": true} signs with the new key at once; bad bodies are 422; HS256 cannot rotate', async (t) => {
   const { app, deps } = await buildTestApp(t)
   const admin = await adminLogin(app, deps)
@@ -76,4 +125,88 @@ test('KEY_ROTATION_INTERVAL: rotates when the newest key is that old, once, even
   await b.deps.keys.reload()
   await registerUser(b.app)
   assert.equal(kidOf((await login(b.app)).access_token), (ra ?? rb)!.kid, 'both instances sign with it after the lead')
+})
+
+/** What someone holding `kid`'s private key can do: sign any claims (here a live token's, with a fresh lifetime). */
+async function forge(deps: Deps, kid: string, like: string, now: Date, lifetimeSeconds: number): Promise<string> {
+  const row = (await deps.store.listSigningKeys()).find((r) => r.kid === kid)!
+  const key = await importJWK(JSON.parse(row.privateJwk) as JWK, row.alg)
+  const iat = Math.floor(now.getTime() / 1000)
+  const { header, payload } = decodeJwt(like)
+  return new SignJWT({ ...payload, iat, exp: iat + lifetimeSeconds, jti: `forged-${iat}` }).setProtectedHeader({ ...header, alg: row.alg, kid }).sign(key)
+}
+
+const jwksKids = async (app: FastifyInstance) =>
+  (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.map((k: { kid: string }) => k.kid)
+
+// @see issue 12
+test('a retired key stops verifying when its keep window ends, whether or not a purge ran, cached or not', async (t) => {
+  const clock = testClock()
+  const { app, deps } = await buildTestApp(t, { ACCESS_TOKEN_TTL: '30m' }, { clock })
+  const admin = await adminLogin(app, deps)
+  await registerUser(app)
+  const oldKid = kidOf(admin.access_token)
+  const rotated = await app.inject({ method: 'POST', url: '/admin/keys/rotate', headers: bearer(admin.access_token), payload: { now: true } })
+  assert.equal(rotated.statusCode, 201)
+  const live = await login(app) // a live session, signed by the new key
+  assert.notEqual(kidOf(live.access_token), oldKid)
+  const early = await forge(deps, oldKid, live.access_token, clock(), 4 * 3600)
+  assert.equal((await me(app, early)).statusCode, 200, 'control: within its keep window the retired key verifies (and the token is now cached)')
+
+  clock.advance(30 * 60 + 5 + 10 + 1) // past the keep window: token lifetime + leeway + reload lag
+  assert.ok(
+    (await deps.store.listSigningKeys()).some((r) => r.kid === oldKid),
+    'no purge has run: the key is still stored',
+  )
+  assert.deepEqual(await jwksKids(app), [kidOf(live.access_token)], 'it left the JWKS')
+  assert.equal((await me(app, early)).statusCode, 401, 'the cached token fails')
+  const late = await forge(deps, oldKid, live.access_token, clock(), 600)
+  assert.equal((await me(app, late)).statusCode, 401, 'a token forged now fails')
+  const fresh = await login(app)
+  assert.equal((await me(app, fresh.access_token)).statusCode, 200, 'the active key still verifies')
+})
+
+// @see issue 12
+test('DELETE /admin/keys/{kid}: a compromised key is dropped at once on every instance; the active one is replaced first; 404 unknown; audited', async (t) => {
+  const env = { ...sharedDatabase(t), REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `gh-test-${randomBytes(4).toString('hex')}:` }
+  const a = await buildTestApp(t, env)
+  const b = await buildTestApp(t, env) // a second instance: same database, same change bus
+  const admin = await adminLogin(a.app, a.deps)
+  await registerUser(a.app)
+  const token = (await login(a.app)).access_token
+  const kid = kidOf(token)
+  assert.equal((await me(a.app, token)).statusCode, 200, 'control: the token verifies on A')
+  assert.equal((await me(b.app, token)).statusCode, 200, 'control: and on B (which caches it)')
+
+  const del = (k: string, auth = admin.access_token) => a.app.inject({ method: 'DELETE', url: `/admin/keys/${encodeURIComponent(k)}`, headers: bearer(auth) })
+  assert.equal((await del('no-such-kid')).statusCode, 404)
+  assert.equal((await me(a.app, token)).statusCode, 200, 'a 404 changes nothing')
+  const user = await login(a.app)
+  assert.equal((await del(kid, user.access_token)).statusCode, 403, 'admins only')
+  const revoked = await del(kid)
+  assert.equal(revoked.statusCode, 204, revoked.body)
+
+  assert.equal((await me(a.app, token)).statusCode, 401, 'refused on A at once')
+  const until = Date.now() + 2_000
+  let onB = 200
+  while (onB !== 401 && Date.now() < until) {
+    onB = (await me(b.app, token)).statusCode
+    if (onB !== 401) await new Promise((r) => setTimeout(r, 20))
+  }
+  assert.equal(onB, 401, 'refused on B, cached or not, within moments (the change bus)')
+  assert.ok(!(await jwksKids(a.app)).includes(kid), 'gone from the JWKS')
+  assert.ok(!(await jwksKids(b.app)).includes(kid))
+
+  const after = await login(b.app)
+  assert.notEqual(kidOf(after.access_token), kid, 'a new key signs: signing never stopped')
+  assert.equal((await me(a.app, after.access_token)).statusCode, 200)
+  const root = await login(a.app, 'root', ADMIN_PASSWORD)
+  const listed = (await a.app.inject({ method: 'GET', url: '/admin/keys', headers: bearer(root.access_token) })).json().keys
+  assert.deepEqual(
+    listed.map((k: { kid: string; state: string }) => [k.kid, k.state]),
+    [[kidOf(after.access_token), 'active']],
+  )
+  const types = await auditTypes(a.app, root.access_token)
+  const rotatedAt = types.indexOf('key.rotated')
+  assert.ok(rotatedAt >= 0 && rotatedAt < types.indexOf('key.revoked'), 'audited: a new key first, then the revocation')
 })

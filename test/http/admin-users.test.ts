@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { LightMyRequestResponse } from 'fastify'
 import { buildTestApp } from '../helpers/build-app.js'
-import { adminLogin, auditTypes, bearer, FORM, form, login, me, PASSWORD, registerUser } from '../helpers/fixtures.js'
+import { adminLogin, auditTypes, bearer, FORM, form, login, me, PASSWORD, registerUser, refreshRequest } from '../helpers/fixtures.js'
 
 const json = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, token: string, payload?: object) => ({
   method,
@@ -136,12 +136,7 @@ test('disabling a user ends their sessions and fails their access token on the v
   const off = await app.inject(json('PATCH', `/admin/users/${alice.id}`, admin.access_token, { disabled: true }))
   assert.equal(off.json().disabled, true)
   assert.equal((await me(app, tokens.access_token)).statusCode, 401)
-  const refresh = await app.inject({
-    method: 'POST',
-    url: '/token',
-    headers: FORM,
-    payload: form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }),
-  })
+  const refresh = await app.inject(refreshRequest(tokens.refresh_token))
   assert.equal(refresh.statusCode, 400)
   const relogin = await app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username: 'alice', password: PASSWORD }) })
   assert.deepEqual([relogin.statusCode, relogin.json().detail], [400, 'Inactive user'])

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { LightMyRequestResponse } from 'fastify'
-import { accountKey } from '../../src/sessions/login-throttle.js'
+import { accountKey } from '../../src/authn/throttle.js'
 import { buildTestApp, testClock } from '../helpers/build-app.js'
 import { adminLogin, auditTypes, FORM, form, PASSWORD, registerUser } from '../helpers/fixtures.js'
 

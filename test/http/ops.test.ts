@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { buildTestApp } from '../helpers/build-app.js'
 import { FORM, form, login, registerUser } from '../helpers/fixtures.js'
@@ -85,9 +87,33 @@ test('/docs serves Swagger UI and /openapi.json wires Authorize to the password 
   assert.match(docs.body, /swagger/i)
   const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json()
   assert.match(spec.openapi, /^3\./)
+  assert.equal(spec.info.version, JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')).version, 'the package version')
   assert.equal(spec.components.securitySchemes.OAuth2PasswordBearer.flows.password.tokenUrl, '/token')
   for (const path of ['/register', '/token', '/users/me', '/revoke', '/logout']) assert.ok(spec.paths[path], path)
   assert.deepEqual(spec.paths['/users/me'].get.security, [{ OAuth2PasswordBearer: [] }])
+})
+
+// @see issue 13: /docs showed Fastify's logo, title "Swagger UI", and read its spec from /docs/json.
+test("/docs is Gatehouse's (title, logo, favicon) and Swagger UI reads the documented /openapi.json", async (t) => {
+  const { app } = await buildTestApp(t)
+  const page = (await app.inject({ method: 'GET', url: '/docs/' })).body
+  assert.match(page, /<title>Gatehouse API<\/title>/)
+  assert.match(page, /<link rel="icon" type="image\/svg\+xml" href="\.\/static\/theme\/favicon\.svg"/)
+  assert.doesNotMatch(page, /favicon-32x32\.png/, "not the plugin's favicon")
+  const favicon = await app.inject({ method: 'GET', url: '/docs/static/theme/favicon.svg' })
+  assert.deepEqual([favicon.statusCode, favicon.headers['content-type']], [200, 'image/svg+xml'])
+
+  const init = (await app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' })).body
+  // Swagger UI ignores `url` (the plugin's ./json) when `urls` is given: the spec comes from here.
+  assert.match(init, /"urls":\[\{"url":"\/openapi\.json","name":"Gatehouse API \(\/openapi\.json\)"\}\]/)
+  const logo = Buffer.from(/img\.src = 'data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)'/.exec(init)![1]!, 'base64').toString()
+  assert.match(logo, />Gatehouse<\/text>/)
+  const fastifyLogo = readFileSync(join(import.meta.dirname, '..', '..', 'node_modules', '@fastify', 'swagger-ui', 'static', 'logo.svg'), 'utf8')
+  assert.notEqual(logo, fastifyLogo)
+
+  const spec = await app.inject({ method: 'GET', url: '/openapi.json' })
+  assert.equal(spec.json().info.title, 'Gatehouse')
+  assert.deepEqual((await app.inject({ method: 'GET', url: '/docs/json' })).json(), spec.json(), '/docs/json still answers, with the same document')
 })
 
 test('METRICS_TOKEN: /metrics needs the bearer token; METRICS_PORT takes /metrics off the API port', async (t) => {

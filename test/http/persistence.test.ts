@@ -5,9 +5,9 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
-import { closeDeps, createDeps } from '../../src/deps.js'
+import { closeDeps, createDeps } from '../../src/deps/create.js'
 import { TEST_ENV } from '../helpers/build-app.js'
-import { FORM, form, login, me, registerUser } from '../helpers/fixtures.js'
+import { login, me, registerUser, refreshRequest } from '../helpers/fixtures.js'
 
 test('users, keys, sessions and tokens survive a restart on the same database file', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-'))
@@ -31,12 +31,7 @@ test('users, keys, sessions and tokens survive a restart on the same database fi
   })
   assert.deepEqual((await second.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json(), jwks1, 'same key after restart')
   assert.equal((await me(second.app, tokens.access_token)).statusCode, 200, 'access token still valid')
-  const refreshed = await second.app.inject({
-    method: 'POST',
-    url: '/token',
-    headers: FORM,
-    payload: form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }),
-  })
+  const refreshed = await second.app.inject(refreshRequest(tokens.refresh_token))
   assert.equal(refreshed.statusCode, 200, 'refresh token still valid')
   await login(second.app)
 })

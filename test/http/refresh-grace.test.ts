@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { buildTestApp, testClock } from '../helpers/build-app.js'
-import { FORM, form, login, me, registerUser, type Tokens } from '../helpers/fixtures.js'
+import { login, me, registerUser, type Tokens, refreshRequest } from '../helpers/fixtures.js'
 
-const refreshBody = (refresh_token: string) => ({
-  method: 'POST' as const,
-  url: '/token',
-  headers: FORM,
-  payload: form({ grant_type: 'refresh_token', refresh_token }),
-})
+const refreshBody = refreshRequest
 
 test('a replay within REFRESH_REUSE_GRACE gets the same successor refresh token and a fresh access token, and raises no alarm', async (t) => {
   const clock = testClock()

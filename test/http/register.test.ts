@@ -10,7 +10,7 @@ test('register returns 201 with the public user and nothing secret', async (t) =
   const res = await app.inject(post({ username: 'alice', email: 'Alice@Example.COM', password: PASSWORD }))
   assert.equal(res.statusCode, 201)
   const body = res.json()
-  assert.deepEqual(Object.keys(body).sort(), ['created_at', 'disabled', 'email', 'email_verified', 'id', 'pending_email', 'roles', 'username'])
+  assert.deepEqual(Object.keys(body).sort(), ['created_at', 'disabled', 'email', 'email_verified', 'id', 'mfa', 'pending_email', 'roles', 'username'])
   assert.match(body.id, /^[0-9a-f-]{36}$/)
   assert.equal(body.username, 'alice')
   assert.equal(body.email, 'Alice@example.com', 'domain lower-cased, local part kept')

@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { buildTestApp } from '../helpers/build-app.js'
-import { bearer, FORM, form, login, me, registerUser } from '../helpers/fixtures.js'
+import { bearer, FORM, form, login, me, registerUser, refreshRequest } from '../helpers/fixtures.js'
 
 const revoke = (fields: Record<string, string>) => ({ method: 'POST' as const, url: '/revoke', headers: FORM, payload: form(fields) })
-const refresh = (refresh_token: string) => ({
-  method: 'POST' as const,
-  url: '/token',
-  headers: FORM,
-  payload: form({ grant_type: 'refresh_token', refresh_token }),
-})
+const refresh = refreshRequest
 
 test('POST /revoke with a refresh token ends its session: access token fails at the next request', async (t) => {
   const { app } = await buildTestApp(t)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { buildTestApp } from '../helpers/build-app.js'
-import { bearer, decodeJwt, FORM, form, login, me, PASSWORD, registerUser } from '../helpers/fixtures.js'
+import { ADMIN_PASSWORD, adminLogin, bearer, decodeJwt, FORM, form, login, me, PASSWORD, registerUser } from '../helpers/fixtures.js'
 
 test('GET /users/me → the user, no-store', async (t) => {
   const { app } = await buildTestApp(t)
@@ -115,4 +115,28 @@ test('session list marks the current one; ending one revokes its tokens; others 
   assert.equal(end.statusCode, 204)
   assert.equal((await me(app, b.access_token)).statusCode, 401)
   assert.equal((await app.inject({ method: 'DELETE', url: `/users/me/sessions/${sidB}`, headers: bearer(a.access_token) })).statusCode, 404)
+})
+
+// @see issue 12
+test('DELETE /users/me: the last admin cannot delete themselves (400, nothing changes); two last admins at once leave one', async (t) => {
+  const { app, deps } = await buildTestApp(t, { RATE_LIMIT: 'on' })
+  const root = await adminLogin(app, deps, 'root')
+  const second = await adminLogin(app, deps, 'second')
+  const deleteMe = (token: string) => app.inject({ method: 'DELETE', url: '/users/me', headers: bearer(token), payload: { password: ADMIN_PASSWORD } })
+  assert.equal((await deleteMe(second.access_token)).statusCode, 204, 'control: an admin with another admin beside them can leave')
+
+  const refused = await deleteMe(root.access_token)
+  assert.equal(refused.statusCode, 400)
+  assert.deepEqual(refused.json(), { detail: 'The last admin cannot delete their own account' })
+  assert.equal((await me(app, root.access_token)).statusCode, 200, 'the account and its session are untouched')
+  assert.equal((await app.inject({ method: 'GET', url: '/admin/users', headers: bearer(root.access_token) })).statusCode, 200, 'still an admin')
+  await registerUser(app, { username: 'plain' })
+  assert.equal((await deleteMe((await login(app, 'plain')).access_token)).statusCode, 403, 'a wrong password is still a 403 first')
+
+  // Two admins, each the other's only fellow, delete themselves at the same moment.
+  const third = await adminLogin(app, deps, 'third')
+  const both = await Promise.all([deleteMe(root.access_token), deleteMe(third.access_token)])
+  assert.deepEqual(both.map((r) => r.statusCode).sort(), [204, 400], 'exactly one of them goes')
+  const admins = (await deps.store.listUsers({ limit: 50 })).filter((u) => u.roles.includes('admin'))
+  assert.equal(admins.length, 1)
 })

@@ -55,7 +55,17 @@ test('RFC 8414 metadata names the endpoints', async (t) => {
   assert.equal(m.token_endpoint, 'https://auth.example.com/token')
   assert.equal(m.jwks_uri, 'https://auth.example.com/.well-known/jwks.json')
   assert.equal(m.revocation_endpoint, 'https://auth.example.com/revoke')
-  assert.deepEqual(m.grant_types_supported, ['password', 'refresh_token'])
+  assert.deepEqual(m.grant_types_supported, ['password', 'urn:gatehouse:grant-type:mfa-otp', 'refresh_token', 'urn:gatehouse:grant-type:passkey'])
+  // Every advertised grant is one the token endpoint accepts (it answers something other than unsupported_grant_type).
+  for (const grant of m.grant_types_supported as string[]) {
+    const r = await app.inject({
+      method: 'POST',
+      url: '/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `grant_type=${encodeURIComponent(grant)}`,
+    })
+    assert.notEqual(r.json().error, 'unsupported_grant_type', grant)
+  }
   assert.deepEqual(m.token_endpoint_auth_methods_supported, ['none'])
   assert.deepEqual(m.scopes_supported, ['user', 'admin'])
 })

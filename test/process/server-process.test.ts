@@ -16,7 +16,7 @@ test('npm start path: reads .env, serves over a real socket, stops on SIGTERM, k
   writeFileSync(join(dir, '.env'), 'PORT=0\nDATABASE_URL=sqlite:./state/g.db\nRATE_LIMIT=off\n')
 
   const first = await start(dir)
-  assert.match(first.output(), /interactive docs at http:\/\/127\.0\.0\.1:\d+\/docs/)
+  assert.match(first.output(), /interactive docs at http:\/\/127\.0\.0\.1:\d+\/docs; sign in at http:\/\/127\.0\.0\.1:\d+\/account\/login/)
   const welcome = await fetch(`${first.base}/`)
   assert.deepEqual(await welcome.json(), { message: 'Welcome to Gatehouse!' })
   const reg = await fetch(`${first.base}/register`, {
@@ -191,4 +191,24 @@ test('SIGKILL in the middle of a burst of registrations and refreshes: every ack
     assert.equal(res.status, 200, 'the last acknowledged refresh token works')
   }
   t.diagnostic(`${registered.length} registrations and ${refreshed.filter(Boolean).length} refresh chains acknowledged before the kill`)
+})
+
+// @see issue 12
+test('start-up warns that /metrics is on the API port without a token, on loopback too, unless METRICS_PORT or METRICS_TOKEN is set', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-proc-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const env = { PORT: '0', DATABASE_URL: 'sqlite:./g.db', RATE_LIMIT: 'off', HOST: '127.0.0.1' }
+  const warning = /\/metrics is on the API port without a token/
+
+  const guarded = await start(dir, { ...env, METRICS_TOKEN: 'm'.repeat(32) })
+  t.after(() => guarded.proc.kill('SIGKILL'))
+  assert.equal(await stop(guarded), 0)
+  assert.doesNotMatch(guarded.output(), /\/metrics is/, 'control: a token guards it, no warning')
+
+  const open = await start(dir, env)
+  t.after(() => open.proc.kill('SIGKILL'))
+  assert.equal((await fetch(`${open.base}/metrics`)).status, 200, 'it is indeed served to anyone who reaches the port')
+  assert.equal(await stop(open), 0)
+  assert.match(open.output(), warning)
+  assert.match(open.output(), /"level":40[^\n]*\/metrics is on the API port/, 'at warn level')
 })

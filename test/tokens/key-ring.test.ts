@@ -15,8 +15,10 @@ function countingStore(rows: SigningKeyRow[]): KeyStore & { reads: number } {
       return rows
     },
     ensureSigningKey: async () => rows,
-    addSigningKey: async () => true,
+    addSigningKey: async () => ({ replaced: [] }),
     purgeSigningKeys: async () => 0,
+    replaceSigningKeyPrivate: async () => false,
+    deleteSigningKey: async () => false,
   }
   return store
 }
@@ -28,17 +30,17 @@ test('a flood of unknown kids reloads the ring at most once a second; a kid adde
   const ring = await loadKeyRing(store, { alg: 'EdDSA', secret: null, retiredKeepSeconds: 60, reloadIntervalMs: 0 }, T0)
   assert.equal(store.reads, 1)
   await new Promise((r) => setTimeout(r, 1000))
-  const flood = await Promise.all(Array.from({ length: 200 }, (_, i) => ring.resolveUnknown(`random-${i}`)))
+  const flood = await Promise.all(Array.from({ length: 200 }, (_, i) => ring.resolveUnknown(`random-${i}`, at(1))))
   assert.ok(flood.every((k) => k === null))
   assert.equal(store.reads, 2, '200 unknown kids, one reload')
-  await ring.resolveUnknown('another')
+  await ring.resolveUnknown('another', at(1))
   assert.equal(store.reads, 2, 'not again within the second')
   const second = await generateKeyRow('EdDSA', at(1), at(1))
   rows.push(second)
   await new Promise((r) => setTimeout(r, 1000))
-  assert.ok(await ring.resolveUnknown(second.kid), 'a key rotated in elsewhere verifies after one reload')
+  assert.ok(await ring.resolveUnknown(second.kid, at(2)), 'a key rotated in elsewhere verifies after one reload')
   assert.equal(store.reads, 3)
-  assert.equal(await ring.resolveUnknown(undefined), null)
+  assert.equal(await ring.resolveUnknown(undefined, at(2)), null)
   ring.close()
 })
 

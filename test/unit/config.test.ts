@@ -136,3 +136,114 @@ test('refused: idle lifetime shorter than an access token, a rotation faster tha
   assert.match(problems({ CORS_ORIGINS: '*' }).join(), /CORS_ORIGINS: each must be an origin/)
   assert.match(problems({ CORS_ORIGINS: 'https://ok.example, https://x.example/path' }).join(), /"https:\/\/x.example\/path"/)
 })
+
+// @see issue 12
+test('TRUST_PROXY refuses ranges wider than a proxy network: IPv4 under /8, IPv6 under /32, IPv4-mapped judged by the IPv4 part; all named at once', () => {
+  const problems = (env: Record<string, string>) => {
+    try {
+      loadConfig(env)
+      return []
+    } catch (err) {
+      assert.ok(err instanceof ConfigError)
+      return err.problems
+    }
+  }
+  // Control: real proxy networks, the narrowest wide ones included, load.
+  for (const ok of [
+    '10.0.0.0/8',
+    '192.168.1.10',
+    '172.16.0.0/12',
+    '2001:db8::/32',
+    'fd00:1::/48',
+    '::ffff:10.0.0.0/104',
+    '::ffff:192.168.0.0/112',
+    '::1',
+    'loopback,uniquelocal',
+  ]) {
+    assert.deepEqual(problems({ TRUST_PROXY: ok }), [], ok)
+  }
+  for (const wide of [
+    '::ffff:0:0/96',
+    '::ffff:0.0.0.0/96',
+    '0.0.0.0/1,128.0.0.0/1',
+    '10.0.0.0/7',
+    '::/80',
+    '::/32',
+    '::ffff:0:0/97',
+    '2001::/16',
+    '::ffff:128.0.0.0/97',
+  ]) {
+    const found = problems({ TRUST_PROXY: wide })
+    assert.equal(found.length, 1, wide)
+    assert.match(found[0]!, /^TRUST_PROXY: .* is wider than a proxy network/, wide)
+  }
+  const both = problems({ TRUST_PROXY: '0.0.0.0/1,128.0.0.0/1' })
+  assert.match(both[0]!, /0\.0\.0\.0\/1, 128\.0\.0\.0\/1 is wider/, 'each too-wide entry is named')
+  const many = problems({ TRUST_PROXY: '::ffff:0:0/96', PORT: 'x' })
+  assert.equal(many.length, 2, 'with the other problems, in one ConfigError')
+})
+
+test('passkeys: RP ID and origins follow PUBLIC_URL; on an IP address (the defaults) they are off, not a reason to refuse to start', () => {
+  const off = loadConfig({})
+  assert.equal(off.webauthn, null)
+  assert.match(off.webauthnOff!, /^passkeys are off: .*WEBAUTHN_RP_ID/)
+  assert.equal(loadConfig({ PUBLIC_URL: 'https://[2001:db8::1]' }).webauthn, null, 'an IPv6 PUBLIC_URL: off too')
+  assert.match(loadConfig({ PUBLIC_URL: 'http://auth.example.com' }).webauthnOff!, /plain http only on localhost/, 'derived plain http: off, and why')
+  assert.deepEqual(loadConfig({ PUBLIC_URL: 'https://auth.example.com/base/' }).webauthn, {
+    rpId: 'auth.example.com',
+    rpName: 'Gatehouse',
+    origins: ['https://auth.example.com'],
+  })
+  assert.deepEqual(loadConfig({ PUBLIC_URL: 'http://localhost:8000', APP_NAME: 'Acme' }).webauthn, {
+    rpId: 'localhost',
+    rpName: 'Acme',
+    origins: ['http://localhost:8000'],
+  })
+  const set = loadConfig({
+    WEBAUTHN_RP_ID: 'Example.com',
+    WEBAUTHN_ORIGINS: 'https://auth.example.com, https://example.com:8443',
+    WEBAUTHN_RP_NAME: 'Acme Login',
+  })
+  assert.deepEqual(set.webauthn, { rpId: 'example.com', rpName: 'Acme Login', origins: ['https://auth.example.com', 'https://example.com:8443'] })
+  assert.equal(set.webauthnOff, null)
+  assert.ok(Object.isFrozen(set.webauthn) && Object.isFrozen(set.webauthn.origins))
+})
+
+test('passkeys: an explicitly set WEBAUTHN_* value that cannot work refuses to start, naming the variable and why', () => {
+  const refused = (env: Record<string, string>, re: RegExp) =>
+    assert.throws(
+      () => loadConfig(env),
+      (e: Error) => e instanceof ConfigError && re.test(e.message),
+      JSON.stringify(env),
+    )
+  const origins = { WEBAUTHN_ORIGINS: 'https://auth.example.com' }
+  refused(
+    { ...origins, WEBAUTHN_RP_ID: '127.0.0.1' },
+    /WEBAUTHN_RP_ID: an IP address \(127\.0\.0\.1\) cannot be a relying party ID: browsers refuse WebAuthn on IP addresses/,
+  )
+  refused({ ...origins, WEBAUTHN_RP_ID: '::1' }, /WEBAUTHN_RP_ID: an IP address/)
+  refused(origins, /WEBAUTHN_RP_ID \(unset: the host of PUBLIC_URL\): an IP address/)
+  refused(
+    { ...origins, WEBAUTHN_RP_ID: 'example.org' },
+    /WEBAUTHN_RP_ID: example\.org must be the host, or a domain suffix of the host, of every origin in WEBAUTHN_ORIGINS; not of auth\.example\.com/,
+  )
+  refused({ WEBAUTHN_ORIGINS: 'https://example.com', WEBAUTHN_RP_ID: 'ample.com' }, /suffix .*not of example\.com/)
+  refused({ ...origins, WEBAUTHN_RP_ID: 'com' }, /WEBAUTHN_RP_ID: must be a registrable domain/)
+  refused({ ...origins, WEBAUTHN_RP_ID: 'bad_name.example.com' }, /WEBAUTHN_RP_ID: must be a host name/)
+  refused({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://auth.example.com/login' }, /WEBAUTHN_ORIGINS: .*must be an origin alone/)
+  refused({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'ftp://auth.example.com' }, /WEBAUTHN_ORIGINS: .*must be http\(s\)/)
+  refused({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'http://auth.example.com' }, /WEBAUTHN_ORIGINS: .*must be https/)
+  refused({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'not an origin' }, /WEBAUTHN_ORIGINS: .*is not an origin/)
+  refused({ WEBAUTHN_RP_ID: 'localhost' }, /WEBAUTHN_ORIGINS \(unset: the origin of PUBLIC_URL\): "http:\/\/127\.0\.0\.1:8000" must be https/)
+  refused({ ...origins, WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_RP_NAME: 'x'.repeat(65) }, /WEBAUTHN_RP_NAME/)
+  // Every problem at once, as for the other variables.
+  try {
+    loadConfig({ WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'ftp://x', PORT: 'eighty' })
+    assert.fail('should throw')
+  } catch (err) {
+    assert.ok(err instanceof ConfigError)
+    assert.deepEqual(err.problems.map((p) => p.split(':')[0]).sort(), ['PORT', 'WEBAUTHN_ORIGINS'])
+  }
+  // localhost works as RP ID for local development, over plain http.
+  assert.equal(loadConfig({ WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: 'http://localhost:3000' }).webauthn?.rpId, 'localhost')
+})
