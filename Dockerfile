@@ -1,6 +1,6 @@
 # Gatehouse image: multi-stage, runs as the unprivileged `node` user, no compilers or dev
-# dependencies in the final stage. Not built on the development machine (it has no container
-# engine); see README "Deploying".
+# dependencies in the final stage. Never built by CI (no container engine there): npm test lints
+# it (test/deploy/container-files.test.ts); see the README's "Containers".
 
 # --- build: native addons (better-sqlite3, argon2 prebuilt) and the TypeScript compile -------
 FROM node:20-bookworm-slim AS build

@@ -13,6 +13,7 @@ import { hash, verify } from '@node-rs/argon2'
 import pg from 'pg'
 import { loadCommonPasswords, passwordProblem } from '../src/passwords/policy.js'
 import { hasWrk, probeLatency, type Row, runAutocannon, runLoad } from './clients.js'
+import { benchPages } from './pages.js'
 import { seedUsers, type Target } from './seed.js'
 
 const ROOT = join(import.meta.dirname, '..')
@@ -137,6 +138,8 @@ async function main() {
     const ceiling = await hashCeiling(cores)
     const token = await runLoad('POST /token', tokenLoad)
     rows.push(token)
+    const pages = await benchPages(base, SECONDS, 'bench', PASSWORD)
+    rows.push(...pages.rows)
     let n = 0
     rows.push(
       await runAutocannon('POST /register', {
@@ -237,6 +240,10 @@ async function main() {
     console.log(`\nargon2id verify ceiling (${cores} concurrent, m=19456 t=2 p=1): ${ceiling.toFixed(1)} hashes/s`)
     console.log(`/users/me ÷ GET /             = ${meRatio.toFixed(2)}  (target ≥ 0.75)`)
     console.log(`/token ÷ hash ceiling          = ${tokenRatio.toFixed(2)}  (target ≥ 0.80)`)
+    console.log(
+      `/account/login ÷ GET /        = ${pages.pageRatio.toFixed(2)} returning, ${pages.firstVisitRatio.toFixed(2)} first visit  (serving the sign-in page: template, CSRF token, headers)`,
+    )
+    console.log(`page sign-in ÷ /token          = ${(pages.signIn.rps / token.rps).toFixed(2)}  (target ≈ 1: a page sign-in costs what a /token login costs)`)
     console.log(`refresh grants per core        = ${(refresh.rps / cores).toFixed(0)}/s  (Keycloak sizing: 120/s per vCPU; client shares the cores)`)
     console.log(`/users/me p99 during /token load = ${(meUnderLoad.p99us / 1000).toFixed(1)} ms  (target < 50 ms)`)
     console.log(`password policy on a 1,024-character password: ${policyMicros.toFixed(0)} µs per check (event loop)`)
@@ -257,6 +264,8 @@ async function main() {
       ceiling,
       meRatio,
       tokenRatio,
+      pageRatio: pages.pageRatio,
+      signInRatio: pages.signIn.rps / token.rps,
       rows,
       flat,
       loginMedianMs: { wrong: median(wrong), unknown: median(unknown) },
