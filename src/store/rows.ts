@@ -16,7 +16,7 @@ export const USER_COLS = 'u.id, u.username, u.email, u.email_verified, u.pending
 /** The same columns unqualified, for RETURNING (SQLite refuses table-qualified names there). */
 export const USER_COLS_BARE = USER_COLS.replaceAll('u.', '')
 export const SESSION_COLS =
-  's.id, s.user_id, s.scope, s.created_at, s.last_used_at, s.expires_at, s.idle_expires_at, s.ended_at, s.user_agent, s.ip, s.amr, s.auth_time'
+  's.id, s.user_id, s.scope, s.created_at, s.last_used_at, s.expires_at, s.idle_expires_at, s.ended_at, s.user_agent, s.ip, s.amr, s.auth_time, s.client_id'
 /** The user's columns under a `u_` prefix, for joins with sessions. */
 export const USER_COLS_PREFIXED = USER_COLS.split(', ')
   .map((c) => `${c} AS u_${c.slice(2)}`)
@@ -56,6 +56,7 @@ export function rowMappers(d: Dialect) {
       ip: str(r.ip),
       amr: d.list(r.amr),
       authTime: d.date(r.auth_time),
+      clientId: str(r.client_id),
     }),
     toTotp: (r: Row): TotpFactor => ({
       userId: r.user_id as string,

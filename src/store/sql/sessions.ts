@@ -95,6 +95,7 @@ export function sqlSessions(d: Db): SessionStore {
         ip: s.ip,
         amr: [...s.amr],
         authTime: s.authTime,
+        clientId: s.clientId ?? null,
       }
     },
 

@@ -78,6 +78,18 @@ export function clientStoreContract(name: string, open: Open): void {
     const other = await s.createSession(newSession(u.id, 'r3', { clientId: 'd2' }))
     const plain = await s.createSession(newSession(u.id, 'r4'))
     assert.equal((await s.findSessionWithUser(mine.id))?.session.endedAt, null, 'cached while open')
+    assert.equal(mine.clientId, 'd1')
+    assert.equal(plain.clientId, null)
+    assert.equal((await s.findSessionWithUser(mine.id))?.session.clientId, 'd1', 'read back')
+    assert.equal((await s.findSessionByRefreshHash('r3'))?.session.clientId, 'd2')
+    assert.deepEqual(
+      (await s.listOpenSessions(u.id)).map((x) => [x.id, x.clientId]).sort(),
+      [
+        [mine.id, 'd1'],
+        [other.id, 'd2'],
+        [plain.id, null],
+      ].sort(),
+    )
     let counted = -1
     const n = await s.deleteClient('d1', at(20), (k) => {
       counted = k
