@@ -1,23 +1,5 @@
 import assert from 'node:assert/strict'
-import type { NewAuditEvent, NewClient } from '../../../src/store/store.js'
-import { at, newSession, newUser, T0, type Open, storeTest } from './helpers.js'
-
-const newClient = (id: string, over: Partial<NewClient> = {}): NewClient => ({
-  id,
-  name: `App ${id}`,
-  confidential: true,
-  firstParty: false,
-  grantTypes: ['authorization_code', 'refresh_token'],
-  scopes: ['openid', 'profile', 'user'],
-  redirectUris: ['https://app.example/cb', 'http://127.0.0.1/cb'],
-  postLogoutRedirectUris: [],
-  idTokenSignedResponseAlg: null,
-  secretHash: 'hash-1',
-  createdAt: T0,
-  ...over,
-})
-
-const ev = (type: string): NewAuditEvent => ({ type, at: at(1), actorId: null, subjectId: null, ip: null, userAgent: null, details: {} })
+import { at, ev, newClient, newSession, newUser, T0, type Open, storeTest } from './helpers.js'
 
 export function clientStoreContract(name: string, open: Open): void {
   const t = storeTest(name, open)
