@@ -3,7 +3,8 @@ import type { NewAuditEvent } from './audit.js'
 /**
  * OpenID Connect clients (relying parties). A client's secret is never stored: only its keyed hash
  * (`secretHash`, null for a public client). Deleting a client ends every session issued to it
- * (sessions carry the `client_id` they were issued to; null for the password grant and the pages).
+ * (sessions carry the `client_id` they were issued to; null for the password grant and the pages)
+ * and deletes its consents and authorization codes.
  */
 
 export interface Client {
@@ -47,7 +48,9 @@ export interface ClientStore {
   /** Replaces the secret's hash (the old secret stops working at once). @returns false when absent. */
   setClientSecret(id: string, secretHash: string, now: Date, audit?: readonly NewAuditEvent[]): Promise<boolean>
   /**
-   * Deletes the client and ends (at `now`) every open session issued to it, in one transaction.
+   * Deletes the client with its consents and authorization codes, and ends (at `now`) every open
+   * session issued to it, in one transaction (a redemption of its codes in flight finishes first,
+   * and its session is ended too).
    * @returns how many sessions it ended, or null when there was no such client (nothing changed, no audit).
    */
   deleteClient(id: string, now: Date, audit?: (endedSessions: number) => readonly NewAuditEvent[]): Promise<number | null>

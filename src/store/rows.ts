@@ -1,4 +1,4 @@
-import type { AuditEvent, Client, OutboxMessage, Passkey, Session, SigningKeyRow, TotpFactor, User } from './store.js'
+import type { AuditEvent, AuthorizationCode, Client, Consent, OutboxMessage, Passkey, Session, SigningKeyRow, TotpFactor, User } from './store.js'
 
 /**
  * Rows to objects, once for both back ends: the column names are shared, only how a value is
@@ -16,7 +16,7 @@ export const USER_COLS = 'u.id, u.username, u.email, u.email_verified, u.pending
 /** The same columns unqualified, for RETURNING (SQLite refuses table-qualified names there). */
 export const USER_COLS_BARE = USER_COLS.replaceAll('u.', '')
 export const SESSION_COLS =
-  's.id, s.user_id, s.scope, s.created_at, s.last_used_at, s.expires_at, s.idle_expires_at, s.ended_at, s.user_agent, s.ip, s.amr, s.auth_time'
+  's.id, s.user_id, s.scope, s.created_at, s.last_used_at, s.expires_at, s.idle_expires_at, s.ended_at, s.user_agent, s.ip, s.amr, s.auth_time, s.client_id'
 /** The user's columns under a `u_` prefix, for joins with sessions. */
 export const USER_COLS_PREFIXED = USER_COLS.split(', ')
   .map((c) => `${c} AS u_${c.slice(2)}`)
@@ -25,6 +25,9 @@ export const PASSKEY_COLS =
   'p.id, p.user_id, p.credential_id, p.public_key, p.counter, p.transports, p.device_type, p.backed_up, p.name, p.user_handle, p.aaguid, p.created_at, p.last_used_at'
 export const CLIENT_COLS =
   'id, name, confidential, first_party, grant_types, scopes, redirect_uris, post_logout_redirect_uris, id_token_signed_response_alg, secret_hash, created_at, updated_at'
+export const AUTHORIZATION_CODE_COLS =
+  'code_hash, client_id, user_id, redirect_uri, code_challenge, nonce, scope, browser_session_id, auth_time, amr, session_id, created_at, expires_at, consumed_at'
+export const CONSENT_COLS = 'user_id, client_id, scopes, granted_at'
 
 const str = (v: unknown): string | null => (v as string | null) ?? null
 
@@ -56,6 +59,7 @@ export function rowMappers(d: Dialect) {
       ip: str(r.ip),
       amr: d.list(r.amr),
       authTime: d.date(r.auth_time),
+      clientId: str(r.client_id),
     }),
     toTotp: (r: Row): TotpFactor => ({
       userId: r.user_id as string,
@@ -114,6 +118,28 @@ export function rowMappers(d: Dialect) {
       secretHash: str(r.secret_hash),
       createdAt: d.date(r.created_at),
       updatedAt: d.date(r.updated_at),
+    }),
+    toAuthorizationCode: (r: Row): AuthorizationCode => ({
+      hash: r.code_hash as string,
+      clientId: r.client_id as string,
+      userId: r.user_id as string,
+      redirectUri: r.redirect_uri as string,
+      codeChallenge: r.code_challenge as string,
+      nonce: str(r.nonce),
+      scope: r.scope as string,
+      browserSessionId: r.browser_session_id as string,
+      authTime: d.date(r.auth_time),
+      amr: d.list(r.amr),
+      sessionId: r.session_id as string,
+      createdAt: d.date(r.created_at),
+      expiresAt: d.date(r.expires_at),
+      consumedAt: dateOrNull(r.consumed_at),
+    }),
+    toConsent: (r: Row): Consent => ({
+      userId: r.user_id as string,
+      clientId: r.client_id as string,
+      scopes: d.list(r.scopes),
+      grantedAt: d.date(r.granted_at),
     }),
     toMessage: (r: Row): OutboxMessage => ({
       id: r.id as string,

@@ -20,6 +20,8 @@ export interface Session {
   amr: string[]
   /** When the user last authenticated (OIDC auth_time); kept across rotations. */
   authTime: Date
+  /** The OpenID Connect client it was issued to (the authorization code grant); null for the password grant and the pages. */
+  clientId: string | null
 }
 
 export interface NewSession {

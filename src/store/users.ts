@@ -70,6 +70,6 @@ export interface UserStore {
   setPasswordHash(id: string, newHash: string, now: Date, audit?: readonly NewAuditEvent[]): Promise<boolean>
   /** Replaces the hash only while it still equals `oldHash` (a concurrent change wins). */
   updatePasswordHash(id: string, oldHash: string, newHash: string, now: Date, audit?: readonly NewAuditEvent[]): Promise<boolean>
-  /** Deletes the user and, through the foreign key, every session, refresh and one-time token, TOTP factor and recovery code. */
+  /** Deletes the user and, through the foreign key, every session, refresh and one-time token, TOTP factor, recovery code, passkey, consent and authorization code. */
   deleteUser(id: string, audit?: readonly NewAuditEvent[]): Promise<boolean>
 }

@@ -36,6 +36,7 @@ test('postgres: migrations run once, also when several instances start together'
     { version: 4, name: 'passkeys' },
     { version: 5, name: 'webauthn-challenge-age' },
     { version: 6, name: 'clients' },
+    { version: 7, name: 'oidc-grants' },
   ])
 })
 

@@ -19,6 +19,7 @@ const session = (over: Partial<Session> = {}): Session => ({
   ip: null,
   amr: ['pwd'],
   authTime: T,
+  clientId: null,
   ...over,
 })
 const args = (now: number, graceSeconds: number, over: Partial<RotateArgs> = {}): RotateArgs => ({

@@ -30,6 +30,7 @@ test('sqlite: a file database uses WAL, synchronous=FULL and foreign keys; migra
     { version: 5, name: 'passkeys' },
     { version: 6, name: 'webauthn-challenge-age' },
     { version: 7, name: 'clients' },
+    { version: 8, name: 'oidc-grants' },
   ])
   const fresh = openSqliteStore(path)
   t.after(() => fresh.close())

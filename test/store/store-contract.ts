@@ -1,6 +1,8 @@
 // One suite for every Store back end, one part per noun: the only way two back ends stay in step.
 import { auditStoreContract } from './contract/audit.js'
+import { authorizationCodeStoreContract } from './contract/authorization-codes.js'
 import { clientStoreContract } from './contract/clients.js'
+import { consentStoreContract } from './contract/consents.js'
 import type { Open } from './contract/helpers.js'
 import { keyStoreContract } from './contract/keys.js'
 import { mfaStoreContract } from './contract/mfa.js'
@@ -20,4 +22,6 @@ export function storeContract(name: string, open: Open): void {
   mfaStoreContract(name, open)
   passkeyStoreContract(name, open)
   clientStoreContract(name, open)
+  authorizationCodeStoreContract(name, open)
+  consentStoreContract(name, open)
 }

@@ -213,4 +213,45 @@ ALTER TABLE sessions ADD COLUMN client_id text;
 CREATE INDEX sessions_client ON sessions (client_id) WHERE client_id IS NOT NULL;
 `,
   },
+  {
+    version: 7,
+    name: 'oidc-grants',
+    sql: `
+-- Authorization codes (store/authorization-codes.ts), by the SHA-256 of the code: the code itself
+-- is never stored. A redeemed code stays (consumed_at set) until retention, so a replay is
+-- recognised and ends the session it created (RFC 6749 §4.1.2); session_id is that session's id,
+-- chosen when the code is issued. browser_session_id has no foreign key: it is only the ID token's
+-- sid, and the browser session may be purged first.
+CREATE TABLE authorization_codes (
+  code_hash           text PRIMARY KEY,
+  client_id           text NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+  user_id             text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  redirect_uri        text NOT NULL,
+  code_challenge      text NOT NULL,
+  nonce               text,
+  scope               text NOT NULL,
+  browser_session_id  text NOT NULL,
+  auth_time           timestamptz NOT NULL,
+  amr                 text[] NOT NULL,
+  session_id          text NOT NULL CONSTRAINT authorization_codes_session_unique UNIQUE,
+  created_at          timestamptz NOT NULL,
+  expires_at          timestamptz NOT NULL,
+  consumed_at         timestamptz
+);
+-- The per-user cap (oldest first), a revoked consent's codes, and the user's cascade.
+CREATE INDEX authorization_codes_user ON authorization_codes (user_id, created_at);
+CREATE INDEX authorization_codes_client ON authorization_codes (client_id);
+CREATE INDEX authorization_codes_expires ON authorization_codes (expires_at);
+
+-- A user's consent to a third-party client (store/consents.ts): the union of the scopes granted.
+CREATE TABLE consents (
+  user_id     text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  client_id   text NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+  scopes      text[] NOT NULL,
+  granted_at  timestamptz NOT NULL,
+  PRIMARY KEY (user_id, client_id)
+);
+CREATE INDEX consents_client ON consents (client_id);
+`,
+  },
 ]

@@ -12,6 +12,7 @@ export const POSTGRES_DIALECT: SqlDialect = {
   list: (l) => [...l],
   isDistinctFrom: 'IS DISTINCT FROM',
   forUpdate: (of) => (of ? ` FOR UPDATE OF ${of}` : ' FOR UPDATE'),
+  forKeyShare: (of) => (of ? ` FOR KEY SHARE OF ${of}` : ' FOR KEY SHARE'),
   skipLocked: ' FOR UPDATE SKIP LOCKED',
   listTable: 'unnest(CAST(? AS text[])) AS v(value)',
   conflictField(err) {

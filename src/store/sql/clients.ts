@@ -91,8 +91,14 @@ export function sqlClients(d: Db): ClientStore {
         (_c, tx) =>
           tx(async (c) => {
             ended.length = 0 // a retried transaction starts over
-            if ((await c.run('DELETE FROM clients WHERE id = ?', [id])) !== 1) return null
+            // The client's row first: a redemption of its codes in flight holds it shared (see
+            // sql/authorization-codes.ts), so this waits for it and then ends the session it
+            // created; one not yet begun waits for this, and then finds no code. Its sessions
+            // are ended before the cascade deletes its codes and consents: the order a user's
+            // deletion takes them in, so the two do not deadlock.
+            if (!(await c.one(`${BY_ID}${enc.forUpdate()}`, [id]))) return null
             for (const r of await c.q(END_SESSIONS, [enc.date(now), id])) ended.push(r.id as string)
+            await c.run('DELETE FROM clients WHERE id = ?', [id])
             return ended.length
           }),
         (n) => n !== null,

@@ -37,6 +37,13 @@ export interface SqlDialect {
   readonly isDistinctFrom: string
   /** Row lock for a SELECT inside a transaction: '' on SQLite (IMMEDIATE holds the whole database), ` FOR UPDATE[ OF alias]` on PostgreSQL. */
   forUpdate(of?: string): string
+  /**
+   * The shared row lock a foreign key check takes, for a SELECT inside a transaction: '' on SQLite |
+   * ` FOR KEY SHARE[ OF aliases]` on PostgreSQL. A write that will need parent rows (a user, a
+   * client) takes them first, as their deletion does (parent, then ON DELETE CASCADE's children),
+   * so the two queue instead of deadlocking.
+   */
+  forKeyShare(of?: string): string
   /** For a queue's claim sub-select: '' | ' FOR UPDATE SKIP LOCKED' (concurrent claimers take different rows). */
   readonly skipLocked: string
   /**

@@ -1,5 +1,5 @@
 import { SESSION_COLS, USER_COLS_PREFIXED } from '../rows.js'
-import type { RotateResult, Session, SessionStore, User } from '../store.js'
+import type { NewSession, RotateResult, Session, SessionStore, User } from '../store.js'
 import { audited } from './audit.js'
 import type { Db, Sql } from './db.js'
 import { decideRotation } from './rotation.js'
@@ -9,6 +9,46 @@ const INSERT_SESSION = `INSERT INTO sessions (id, user_id, scope, created_at, la
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 const INSERT_TOKEN = 'INSERT INTO refresh_tokens (token_hash, session_id, issued_at) VALUES (?, ?, ?)'
 const END = 'UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL'
+
+/**
+ * Inserts a session with its first refresh token, inside the caller's transaction `c` (a session
+ * is also created by redeeming an authorization code, in that transaction). @returns it as stored.
+ */
+export async function insertSession(d: Db, c: Sql, s: NewSession): Promise<Session> {
+  const enc = d.dialect
+  const t = enc.date(s.createdAt)
+  const args = [
+    s.id,
+    s.userId,
+    s.scope,
+    t,
+    t,
+    enc.date(s.expiresAt),
+    enc.date(s.idleExpiresAt),
+    s.userAgent,
+    s.ip,
+    enc.list(s.amr),
+    enc.date(s.authTime),
+    s.clientId ?? null,
+  ]
+  await c.run(INSERT_SESSION, args)
+  await c.run(INSERT_TOKEN, [s.refreshHash, s.id, t])
+  return {
+    id: s.id,
+    userId: s.userId,
+    scope: s.scope,
+    createdAt: s.createdAt,
+    lastUsedAt: s.createdAt,
+    expiresAt: s.expiresAt,
+    idleExpiresAt: s.idleExpiresAt,
+    endedAt: null,
+    userAgent: s.userAgent,
+    ip: s.ip,
+    amr: [...s.amr],
+    authTime: s.authTime,
+    clientId: s.clientId ?? null,
+  }
+}
 
 export function sqlSessions(d: Db): SessionStore {
   const { toSession, toUser, toRefreshToken } = d.rows
@@ -56,46 +96,13 @@ export function sqlSessions(d: Db): SessionStore {
     })
 
   return {
-    async createSession(s, audit) {
-      const t = enc.date(s.createdAt)
-      await audited(
+    createSession(s, audit) {
+      return audited(
         d,
         audit,
-        (_c, tx) =>
-          tx(async (c) => {
-            const args = [
-              s.id,
-              s.userId,
-              s.scope,
-              t,
-              t,
-              enc.date(s.expiresAt),
-              enc.date(s.idleExpiresAt),
-              s.userAgent,
-              s.ip,
-              enc.list(s.amr),
-              enc.date(s.authTime),
-              s.clientId ?? null,
-            ]
-            await c.run(INSERT_SESSION, args)
-            await c.run(INSERT_TOKEN, [s.refreshHash, s.id, t])
-          }),
+        (_c, tx) => tx((c) => insertSession(d, c, s)),
         () => true,
       )
-      return {
-        id: s.id,
-        userId: s.userId,
-        scope: s.scope,
-        createdAt: s.createdAt,
-        lastUsedAt: s.createdAt,
-        expiresAt: s.expiresAt,
-        idleExpiresAt: s.idleExpiresAt,
-        endedAt: null,
-        userAgent: s.userAgent,
-        ip: s.ip,
-        amr: [...s.amr],
-        authTime: s.authTime,
-      }
     },
 
     peekSessionWithUser(sessionId) {

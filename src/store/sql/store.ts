@@ -1,6 +1,8 @@
 import type { Store } from '../store.js'
 import { sqlAudit } from './audit.js'
+import { sqlAuthorizationCodes } from './authorization-codes.js'
 import { sqlClients } from './clients.js'
+import { sqlConsents } from './consents.js'
 import type { Db } from './db.js'
 import { sqlKeys } from './keys.js'
 import { sqlMfa } from './mfa.js'
@@ -22,5 +24,7 @@ export function sqlNouns(d: Db): Omit<Store, 'migrate' | 'ping' | 'close'> {
     ...sqlMfa(d),
     ...sqlPasskeys(d),
     ...sqlClients(d),
+    ...sqlAuthorizationCodes(d),
+    ...sqlConsents(d),
   }
 }

@@ -217,4 +217,45 @@ ALTER TABLE sessions ADD COLUMN client_id TEXT;
 CREATE INDEX sessions_client ON sessions(client_id) WHERE client_id IS NOT NULL;
 `,
   },
+  {
+    version: 8,
+    name: 'oidc-grants',
+    sql: `
+-- Authorization codes (store/authorization-codes.ts), by the SHA-256 of the code: the code itself
+-- is never stored. A redeemed code stays (consumed_at set) until retention, so a replay is
+-- recognised and ends the session it created (RFC 6749 §4.1.2); session_id is that session's id,
+-- chosen when the code is issued. browser_session_id has no foreign key: it is only the ID token's
+-- sid, and the browser session may be purged first.
+CREATE TABLE authorization_codes (
+  code_hash           TEXT PRIMARY KEY,
+  client_id           TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+  user_id             TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  redirect_uri        TEXT NOT NULL,
+  code_challenge      TEXT NOT NULL,
+  nonce               TEXT,
+  scope               TEXT NOT NULL,
+  browser_session_id  TEXT NOT NULL,
+  auth_time           INTEGER NOT NULL,
+  amr                 TEXT NOT NULL,
+  session_id          TEXT NOT NULL UNIQUE,
+  created_at          INTEGER NOT NULL,
+  expires_at          INTEGER NOT NULL,
+  consumed_at         INTEGER
+) STRICT;
+-- The per-user cap (oldest first), a revoked consent's codes, and the user's cascade.
+CREATE INDEX authorization_codes_user ON authorization_codes(user_id, created_at);
+CREATE INDEX authorization_codes_client ON authorization_codes(client_id);
+CREATE INDEX authorization_codes_expires ON authorization_codes(expires_at);
+
+-- A user's consent to a third-party client (store/consents.ts): the union of the scopes granted, JSON text.
+CREATE TABLE consents (
+  user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  client_id   TEXT NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
+  scopes      TEXT NOT NULL,
+  granted_at  INTEGER NOT NULL,
+  PRIMARY KEY (user_id, client_id)
+) STRICT;
+CREATE INDEX consents_client ON consents(client_id);
+`,
+  },
 ]

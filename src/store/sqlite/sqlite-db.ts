@@ -13,6 +13,7 @@ export const SQLITE_DIALECT: SqlDialect = {
   isDistinctFrom: 'IS NOT',
   // IMMEDIATE transactions hold the write lock of the whole database: no row locks needed.
   forUpdate: () => '',
+  forKeyShare: () => '',
   skipLocked: '',
   listTable: 'json_each(?) AS v',
   conflictField(err) {

@@ -1,23 +1,5 @@
 import assert from 'node:assert/strict'
-import type { NewAuditEvent, NewClient } from '../../../src/store/store.js'
-import { at, newSession, newUser, T0, type Open, storeTest } from './helpers.js'
-
-const newClient = (id: string, over: Partial<NewClient> = {}): NewClient => ({
-  id,
-  name: `App ${id}`,
-  confidential: true,
-  firstParty: false,
-  grantTypes: ['authorization_code', 'refresh_token'],
-  scopes: ['openid', 'profile', 'user'],
-  redirectUris: ['https://app.example/cb', 'http://127.0.0.1/cb'],
-  postLogoutRedirectUris: [],
-  idTokenSignedResponseAlg: null,
-  secretHash: 'hash-1',
-  createdAt: T0,
-  ...over,
-})
-
-const ev = (type: string): NewAuditEvent => ({ type, at: at(1), actorId: null, subjectId: null, ip: null, userAgent: null, details: {} })
+import { at, ev, newClient, newSession, newUser, T0, type Open, storeTest } from './helpers.js'
 
 export function clientStoreContract(name: string, open: Open): void {
   const t = storeTest(name, open)
@@ -78,6 +60,18 @@ export function clientStoreContract(name: string, open: Open): void {
     const other = await s.createSession(newSession(u.id, 'r3', { clientId: 'd2' }))
     const plain = await s.createSession(newSession(u.id, 'r4'))
     assert.equal((await s.findSessionWithUser(mine.id))?.session.endedAt, null, 'cached while open')
+    assert.equal(mine.clientId, 'd1')
+    assert.equal(plain.clientId, null)
+    assert.equal((await s.findSessionWithUser(mine.id))?.session.clientId, 'd1', 'read back')
+    assert.equal((await s.findSessionByRefreshHash('r3'))?.session.clientId, 'd2')
+    assert.deepEqual(
+      (await s.listOpenSessions(u.id)).map((x) => [x.id, x.clientId]).sort(),
+      [
+        [mine.id, 'd1'],
+        [other.id, 'd2'],
+        [plain.id, null],
+      ].sort(),
+    )
     let counted = -1
     const n = await s.deleteClient('d1', at(20), (k) => {
       counted = k

@@ -1,5 +1,5 @@
 import { test } from 'node:test'
-import type { NewSession, NewUser, Store } from '../../../src/store/store.js'
+import type { NewAuditEvent, NewClient, NewSession, NewUser, Store } from '../../../src/store/store.js'
 
 export const T0 = new Date('2026-11-28T12:00:00Z')
 export const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000)
@@ -29,6 +29,24 @@ export const newSession = (userId: string, refreshHash: string, over: Partial<Ne
   authTime: T0,
   ...over,
 })
+
+export const newClient = (id: string, over: Partial<NewClient> = {}): NewClient => ({
+  id,
+  name: `App ${id}`,
+  confidential: true,
+  firstParty: false,
+  grantTypes: ['authorization_code', 'refresh_token'],
+  scopes: ['openid', 'profile', 'user'],
+  redirectUris: ['https://app.example/cb', 'http://127.0.0.1/cb'],
+  postLogoutRedirectUris: [],
+  idTokenSignedResponseAlg: null,
+  secretHash: 'hash-1',
+  createdAt: T0,
+  ...over,
+})
+
+/** An audit event of `type`, to see which writes appended theirs. */
+export const ev = (type: string): NewAuditEvent => ({ type, at: at(1), actorId: null, subjectId: null, ip: null, userAgent: null, details: {} })
 
 export type Open = () => Promise<Store>
 
