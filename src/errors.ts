@@ -46,8 +46,10 @@ const MESSAGES = {
   not_found: 'Not Found',
   cannot_change_own_access: 'Admins cannot disable, delete or remove admin from their own account',
   last_admin: 'The last admin cannot delete their own account',
-  key_rotation_unsupported: 'Keys cannot be rotated with JWT_ALG=HS256: change JWT_SECRET instead',
-  key_revocation_unsupported: 'Keys cannot be revoked with JWT_ALG=HS256: change JWT_SECRET instead',
+  key_rotation_unsupported:
+    'The access-token key of JWT_ALG=HS256 is JWT_SECRET: change JWT_SECRET to rotate it; rotate the ID-token key with {"alg": "RS256"}',
+  key_revocation_unsupported: 'The HS256 key is JWT_SECRET and cannot be revoked: change JWT_SECRET instead',
+  key_alg_not_in_use: 'No key ring signs with that algorithm: rotate JWT_ALG (access tokens) or RS256 (ID tokens)',
   method_not_allowed: 'Method Not Allowed',
   server_busy: 'Server busy; retry shortly',
   storage_unavailable: 'Storage unavailable; retry shortly',
@@ -124,6 +126,7 @@ export const cannotChangeOwnAccess = e('cannot_change_own_access')
 export const lastAdminCannotDelete = e('last_admin')
 export const keyRotationUnsupported = e('key_rotation_unsupported')
 export const keyRevocationUnsupported = e('key_revocation_unsupported')
+export const keyAlgNotInUse = e('key_alg_not_in_use')
 export const methodNotAllowed = e('method_not_allowed')
 export const serverBusy = e('server_busy')
 // The database did not answer in time: nothing was acknowledged, so the client may retry.

@@ -53,23 +53,23 @@ test('createGatehouse runs the upkeep serve runs (automatic key rotation when du
   const env = { ...TEST_ENV, DATABASE_URL: `sqlite:${join(dir, 'g.db')}`, KEY_ROTATION_INTERVAL: '90d' }
   const jwksKids = async (g: Gatehouse) => ((await g.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys as { kid: string }[]).length
   const first = await createGatehouse({ env })
-  assert.equal(await jwksKids(first), 1, 'a fresh store has its first key')
+  assert.equal(await jwksKids(first), 2, "a fresh store has its first keys: the access tokens' and the ID tokens'")
   await first.close()
   await first.close() // idempotent
-  // The key is now 100 days old: rotation is due.
+  // The keys are now 100 days old: rotation is due.
   const db = new Database(join(dir, 'g.db'))
   db.prepare('UPDATE signing_keys SET created_at = created_at - ?, activates_at = activates_at - ?').run(100 * 86_400_000, 100 * 86_400_000)
   db.close()
 
   const withoutUpkeep = await createGatehouse({ env, upkeep: false })
-  assert.equal(await jwksKids(withoutUpkeep), 1, 'control: with upkeep off, nothing rotates')
+  assert.equal(await jwksKids(withoutUpkeep), 2, 'control: with upkeep off, nothing rotates')
   await withoutUpkeep.close()
 
   const embedded = await createGatehouse({ env })
   t.after(() => embedded.close())
   const deadline = Date.now() + 5_000
-  while ((await jwksKids(embedded)) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-  assert.equal(await jwksKids(embedded), 2, 'the due rotation published a next key')
+  while ((await jwksKids(embedded)) < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+  assert.equal(await jwksKids(embedded), 4, 'the due rotation published a next key in each ring')
 })
 
 test('a separate service on the same database: its routes see a login, a demotion and a logout of the Gatehouse server at once', async (t) => {

@@ -2,7 +2,8 @@ import cluster, { type Worker } from 'node:cluster'
 import type { Logger } from 'pino'
 import { AggregatorRegistry } from 'prom-client'
 import type { Config } from '../config.js'
-import { createKeyRing, createMachineLimiter, openConfiguredStore } from '../deps/create.js'
+import { createKeyRings, createMachineLimiter, openConfiguredStore } from '../deps/create.js'
+import { closeRings } from '../tokens/key-rings.js'
 import { serveMetrics } from '../metrics/metrics-server.js'
 import { type Channel, serveWorker } from './ipc.js'
 
@@ -21,10 +22,10 @@ const workerChannel = (w: Worker): Channel => ({
  * SIGTERM lets every worker finish its requests before exiting.
  */
 export async function runPrimary(config: Readonly<Config>, log: Logger): Promise<void> {
-  // Migrations and the first signing key once, before any worker starts (they would agree anyway).
+  // Migrations and the first signing keys (access tokens', ID tokens') once, before any worker
+  // starts (they would agree anyway).
   const store = await openConfiguredStore(config)
-  const keys = await createKeyRing(config, store, () => new Date(), log)
-  keys.close()
+  closeRings(await createKeyRings(config, store, () => new Date(), log))
   await store.close()
 
   // The machine's limits: what workers use without Redis, and while Redis is away.

@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino'
-import type { Config } from '../config.js'
+import type { Config, JwtAlg } from '../config.js'
 import { createSecretBox, type SecretBox } from '../crypto/secret-box.js'
 import type { Deps } from './types.js'
 import { KEY_RELOAD_MS, retiredKeyKeepSeconds } from '../tokens/key-policy.js'
@@ -17,6 +17,7 @@ import { createMailService } from '../mail/service.js'
 import { openStore } from '../store/open-store.js'
 import type { Store } from '../store/store.js'
 import { type AccessTokenSettings, createAccessTokenVerifier } from '../tokens/access-token.js'
+import { closeRings, distinctRings, type KeyRings } from '../tokens/key-rings.js'
 import { type KeyRing, loadKeyRing } from '../tokens/keys.js'
 
 /** Pino options shared by the app and the CLI: secrets never reach a log line. */
@@ -90,21 +91,40 @@ export { connectSharedState }
 /** ENCRYPTION_KEY (and the previous key while moving): what seals secrets at rest. */
 export const createSecrets = (config: Readonly<Config>): SecretBox => createSecretBox(config.encryptionKey, config.encryptionKeyPrevious)
 
-export function createKeyRing(config: Readonly<Config>, store: Store, clock: () => Date, log: Logger): Promise<KeyRing> {
+/** The ring of `alg` (default JWT_ALG): on first start its key pair is generated and stored. */
+export function createKeyRing(config: Readonly<Config>, store: Store, clock: () => Date, log: Logger, alg: JwtAlg = config.jwtAlg): Promise<KeyRing> {
   return loadKeyRing(
     store,
     {
-      alg: config.jwtAlg,
+      alg,
       secret: config.jwtSecret,
       // A retired key still verifies every token it signed until that token expires; an instance
       // that has not reloaded yet may sign with it for up to one reload interval after it retired.
       retiredKeepSeconds: retiredKeyKeepSeconds(config),
       reloadIntervalMs: KEY_RELOAD_MS,
-      onReloadError: (err) => log.error({ err }, 'key ring reload failed; keeping the keys loaded before'),
+      onReloadError: (err) => log.error({ err, alg }, 'key ring reload failed; keeping the keys loaded before'),
       secrets: createSecrets(config),
     },
     clock(),
   )
+}
+
+/**
+ * Both rings: the access tokens' (JWT_ALG) and the ID tokens' (RS256, which OpenID Connect Core
+ * §15.1 requires of every provider), one ring object when JWT_ALG=RS256. The ID-token key is
+ * stored with HS256 too. Both keep a retired key as long as an access token lives
+ * (retiredKeyKeepSeconds): right while ID tokens get the access-token TTL (signIdToken with
+ * deps.tokens); a longer ID-token TTL would need a longer keep window here.
+ */
+export async function createKeyRings(config: Readonly<Config>, store: Store, clock: () => Date, log: Logger): Promise<KeyRings> {
+  const keys = await createKeyRing(config, store, clock, log)
+  if (keys.alg === 'RS256') return { keys, idTokenKeys: keys }
+  try {
+    return { keys, idTokenKeys: await createKeyRing(config, store, clock, log, 'RS256') }
+  } catch (err) {
+    keys.close()
+    throw err
+  }
 }
 
 /** With a store, failed logins are calibrated against its slowest legacy hash (the server); without, only hashing (the CLI). */
@@ -140,11 +160,15 @@ export async function createDeps(
     await shared.close()
     throw err
   }
+  let rings: KeyRings | null = null
   try {
-    const keys = await createKeyRing(config, store, clock, log)
-    // A rotation elsewhere (or a gap in the bus, which may have hidden one) reloads the ring at once.
+    rings = await createKeyRings(config, store, clock, log)
+    const { keys, idTokenKeys } = rings
+    // A rotation elsewhere (or a gap in the bus, which may have hidden one) reloads the rings at once.
     shared.bus?.subscribe((c) => {
-      if (c.kind === 'keys' || c.kind === 'all') keys.reload().catch((err: unknown) => log.error({ err }, 'key ring reload failed'))
+      if (c.kind !== 'keys' && c.kind !== 'all') return
+      for (const ring of distinctRings({ keys, idTokenKeys }))
+        ring.reload().catch((err: unknown) => log.error({ err, alg: ring.alg }, 'key ring reload failed'))
     })
     const tokens: AccessTokenSettings = {
       issuer: config.issuer,
@@ -158,6 +182,7 @@ export async function createDeps(
       clock,
       store,
       keys,
+      idTokenKeys,
       tokens,
       metrics,
       hasher: await createPasswordHasherFor(config, metrics, store),
@@ -179,15 +204,16 @@ export async function createDeps(
     }
     return deps
   } catch (err) {
+    if (rings) closeRings(rings)
     await store.close()
     await shared.close()
     throw err
   }
 }
 
-export async function closeDeps(deps: Pick<Deps, 'keys' | 'limiter' | 'store' | 'shared' | 'mail'>): Promise<void> {
+export async function closeDeps(deps: Pick<Deps, 'keys' | 'idTokenKeys' | 'limiter' | 'store' | 'shared' | 'mail'>): Promise<void> {
   await deps.mail.stop()
-  deps.keys.close()
+  closeRings(deps)
   await deps.limiter.close()
   await deps.store.close()
   await deps.shared.close()

@@ -21,7 +21,14 @@ export interface Deps {
   clock: () => Date
   store: Store
   limiter: RateLimiter
+  /** Signs and verifies access tokens (JWT_ALG). */
   keys: KeyRing
+  /**
+   * Signs ID tokens with RS256 (OpenID Connect Core §15.1): a second ring over the same key table,
+   * stored, sealed, reloaded and rotated like `keys`; the same object as `keys` when JWT_ALG=RS256,
+   * and there with HS256 too.
+   */
+  idTokenKeys: KeyRing
   tokens: AccessTokenSettings
   verifyAccessToken: AccessTokenVerifier
   hasher: PasswordHasher

@@ -43,18 +43,33 @@ export const AdminPatchUserBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 )
 
-const KeySchema = Type.Object({
+const keyProperties = {
   kid: Type.String(),
   alg: Type.String(),
   state: Type.Union([Type.Literal('next'), Type.Literal('active'), Type.Literal('retired')]),
   created_at: Type.String({ format: 'date-time' }),
   activates_at: Type.String({ format: 'date-time' }),
   retires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-})
+}
+const KeySchema = Type.Object(keyProperties)
 export const KeyList = Type.Object({ keys: Type.Array(KeySchema) })
-export const KeyOut = KeySchema
+/** A rotation's answer: the new access-token key, and beside it the new ID-token key (RS256) when both rings rotated. */
+export const KeyOut = Type.Object({
+  ...keyProperties,
+  id_token_key: Type.Optional(Type.Object(keyProperties, { description: 'the new ID-token key (RS256); the same key as above when JWT_ALG=RS256' })),
+})
 export const RotateBody = Type.Union([
-  Type.Object({ now: Type.Optional(Type.Boolean({ description: 'sign with the new key at once (skips KEY_PUBLISH_LEAD)' })) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      now: Type.Optional(Type.Boolean({ description: 'sign with the new key at once (skips KEY_PUBLISH_LEAD)' })),
+      alg: Type.Optional(
+        Type.Union([Type.Literal('EdDSA'), Type.Literal('ES256'), Type.Literal('RS256')], {
+          description: 'rotate only the ring of this algorithm (JWT_ALG: access tokens; RS256: ID tokens); without it both rotate',
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
   Type.Null(),
 ])
 

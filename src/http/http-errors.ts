@@ -67,6 +67,7 @@ const HTTP: Record<ErrorCode, Mapping> = {
   last_admin: { status: 400 },
   key_rotation_unsupported: { status: 400 },
   key_revocation_unsupported: { status: 400 },
+  key_alg_not_in_use: { status: 400 },
   method_not_allowed: { status: 405 },
   server_busy: { status: 503, headers: retryAfter1 },
   storage_unavailable: { status: 503, headers: retryAfter1 },

@@ -56,7 +56,7 @@ test('cli: keys reencrypt seals secrets stored in clear, then moves them to a ne
   const first = randomBytes(32).toString('base64')
   const sealed = await cli(dir, { ...env, ENCRYPTION_KEY: first }, ['keys', 'reencrypt'])
   assert.equal(sealed.code, 0, sealed.stderr)
-  assert.match(sealed.stdout, /re-encrypted 1 signing key\(s\) and 1 TOTP secret\(s\)/)
+  assert.match(sealed.stdout, /re-encrypted 2 signing key\(s\) and 1 TOTP secret\(s\)/, "the access tokens' key and the ID tokens' RS256 key")
   assert.ok(!bytes().includes(secret), 'sealed: the secret is no longer in the files in clear')
 
   const second = randomBytes(32).toString('base64')

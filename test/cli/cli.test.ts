@@ -130,45 +130,77 @@ test('cli: the first admin, created from stdin, administers the running server; 
   assert.equal(cli(['users', 'disable', 'nobody']).code, 1)
 })
 
-test('cli: keys list and rotate; the running server publishes a rotated key at once', async (t) => {
+test("cli: keys list and rotate (both rings: the access tokens' and the ID tokens' RS256); the running server publishes the rotated keys at once", async (t) => {
   const { cli, env } = workspace(t)
   const { app } = await buildTestApp(t, env)
-  const first = JSON.parse(cli(['keys', 'list', '--json']).out) as { kid: string; state: string }[]
-  assert.deepEqual(
-    first.map((k) => k.state),
-    ['active'],
-  )
+  type Row = { kid: string; alg: string; state: string }
+  const list = (alg?: string) => (JSON.parse(cli(['keys', 'list', '--json']).out) as Row[]).filter((k) => alg === undefined || k.alg === alg)
+  const first = list()
+  assert.deepEqual(first.map((k) => [k.alg, k.state]).sort(), [
+    ['EdDSA', 'active'],
+    ['RS256', 'active'],
+  ])
   const r = cli(['keys', 'rotate'])
   assert.equal(r.code, 0, r.err)
-  const keys = JSON.parse(cli(['keys', 'list', '--json']).out) as { kid: string; state: string }[]
+  const keys = list('EdDSA')
+  const idKeys = list('RS256')
   assert.deepEqual(
     keys.map((k) => k.state),
     ['active', 'next'],
   )
+  assert.deepEqual(
+    idKeys.map((k) => k.state),
+    ['active', 'next'],
+    'the ID-token ring rotated too',
+  )
+  const [accessLine, idLine] = r.out.trim().split('\n')
+  assert.match(
+    accessLine!,
+    new RegExp(`^new key ${keys[1]!.kid} \\(EdDSA\\) published; signs from \\S+; running servers pick it up within 10 s$`),
+    'the first line as before',
+  )
+  assert.match(idLine!, new RegExp(`^new ID-token key ${idKeys[1]!.kid} \\(RS256\\) published; signs from `))
   await new Promise((resolve) => setTimeout(resolve, 1100)) // JWKS re-reads the keys at most once a second
   const jwks = (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.map((k: { kid: string }) => k.kid)
   assert.deepEqual(
     jwks,
-    keys.map((k) => k.kid),
+    [...keys, ...idKeys].map((k) => k.kid),
+    "both rings, the access tokens' first",
   )
-  assert.match(cli(['keys', 'list']).out, /^KID\s+ALG\s+STATE/)
+  const table = cli(['keys', 'list']).out
+  assert.match(table, /^KID\s+ALG\s+STATE/)
+  assert.match(table, / RS256 +next /)
   // @see issue 13: each rotation queued one more next key; now it replaces the one waiting.
   const again = cli(['keys', 'rotate'])
   assert.equal(again.code, 0, again.err)
-  assert.match(again.out, new RegExp(`replaces ${keys[1]!.kid}, which was waiting to sign and never did`))
-  const replaced = JSON.parse(cli(['keys', 'list', '--json']).out) as { kid: string; state: string }[]
-  assert.deepEqual(
-    replaced.map((k) => [k.kid === keys[0]!.kid, k.kid === keys[1]!.kid, k.state]),
-    [
-      [true, false, 'active'],
-      [false, true, 'retired'],
-      [false, false, 'next'],
-    ],
-    'the waiting key is retired before it ever signs; one next key remains',
-  )
+  assert.match(again.out, new RegExp(`^new key \\S+ \\(EdDSA\\) .*replaces ${keys[1]!.kid}, which was waiting to sign and never did`, 'm'))
+  assert.match(again.out, new RegExp(`^new ID-token key \\S+ \\(RS256\\) .*replaces ${idKeys[1]!.kid}, which was waiting to sign and never did`, 'm'))
+  for (const [alg, before] of [
+    ['EdDSA', keys],
+    ['RS256', idKeys],
+  ] as const) {
+    assert.deepEqual(
+      list(alg).map((k) => [k.kid === before[0]!.kid, k.kid === before[1]!.kid, k.state]),
+      [
+        [true, false, 'active'],
+        [false, true, 'retired'],
+        [false, false, 'next'],
+      ],
+      `${alg}: the waiting key is retired before it ever signs; one next key remains`,
+    )
+  }
+  const only = cli(['keys', 'rotate', '--alg', 'RS256', '--now'])
+  assert.equal(only.code, 0, only.err)
+  assert.match(only.out, /^new key \S+ \(RS256\) published; signs from [^\n]+\n$/, 'one ring, one line')
+  assert.deepEqual(list('EdDSA').length, 3, '--alg RS256 leaves the access-token ring alone')
+  assert.equal(cli(['keys', 'rotate', '--alg', 'ES256']).code, 2, 'no ring signs with ES256')
+  assert.equal(cli(['keys', 'rotate', '--alg', 'HS999']).code, 2)
   const hs = cli(['keys', 'rotate'], '', { JWT_ALG: 'HS256', JWT_SECRET: 'y'.repeat(40) })
   assert.equal(hs.code, 1)
-  assert.match(hs.err, /JWT_SECRET/)
+  assert.match(hs.err, /JWT_SECRET.*--alg RS256/)
+  const hsId = cli(['keys', 'rotate', '--alg', 'RS256'], '', { JWT_ALG: 'HS256', JWT_SECRET: 'y'.repeat(40) })
+  assert.equal(hsId.code, 0, hsId.err)
+  assert.match(hsId.out, /^new key \S+ \(RS256\) published/)
 })
 
 test('cli: audit verify passes an intact chain and names the first edited, deleted or appended-forged event', async (t) => {
@@ -294,7 +326,9 @@ test('cli: keys revoke <kid> drops a compromised key (exit 0; 1 when unknown); t
   const { app, deps } = await buildTestApp(t, env)
   const admin = await adminLogin(app, deps)
   assert.equal((await me(app, admin.access_token)).statusCode, 200, 'control: the token verifies')
-  const [active] = JSON.parse(cli(['keys', 'list', '--json']).out) as { kid: string; state: string }[]
+  type Row = { kid: string; alg: string; state: string }
+  const list = (alg: string) => (JSON.parse(cli(['keys', 'list', '--json']).out) as Row[]).filter((k) => k.alg === alg)
+  const [active] = list('EdDSA')
   const unknown = cli(['keys', 'revoke', 'no-such-kid'])
   assert.equal(unknown.code, 1)
   assert.match(unknown.err, /no signing key no-such-kid/)
@@ -303,7 +337,7 @@ test('cli: keys revoke <kid> drops a compromised key (exit 0; 1 when unknown); t
   assert.match(dashed.err, /no signing key -Z_a-kid-that-begins-with-a-dash/, 'taken as the kid, not as an option')
   const r = cli(['keys', 'revoke', active!.kid])
   assert.equal(r.code, 0, r.err)
-  const after = JSON.parse(cli(['keys', 'list', '--json']).out) as { kid: string; state: string }[]
+  const after = list('EdDSA')
   assert.equal(after.length, 1)
   assert.notEqual(after[0]!.kid, active!.kid)
   assert.equal(after[0]!.state, 'active', 'a new key signs at once')
@@ -315,4 +349,21 @@ test('cli: keys revoke <kid> drops a compromised key (exit 0; 1 when unknown); t
   const audit = await app.inject({ method: 'GET', url: '/admin/audit?type=key.revoked', headers: bearer(fresh.json().access_token) })
   assert.equal(audit.json().events.length, 1)
   assert.equal(audit.json().events[0].details.kid, active!.kid)
+
+  // The ID tokens' RS256 key: revoked the same way, replaced in its own ring.
+  const [idKey] = list('RS256')
+  const rs = cli(['keys', 'revoke', idKey!.kid])
+  assert.equal(rs.code, 0, rs.err)
+  const idAfter = list('RS256')
+  assert.deepEqual(
+    idAfter.map((k) => [k.kid === idKey!.kid, k.state]),
+    [[false, 'active']],
+    'a new RS256 key signs at once',
+  )
+  assert.deepEqual(
+    list('EdDSA').map((k) => k.kid),
+    after.map((k) => k.kid),
+    'the access-token ring is untouched',
+  )
+  assert.equal((await me(app, fresh.json().access_token)).statusCode, 200)
 })

@@ -10,6 +10,11 @@ import { ADMIN_PASSWORD, adminLogin, auditTypes, bearer, decodeJwt, login, me, r
 import { TEST_REDIS_URL } from '../helpers/postgres.js'
 
 const kidOf = (token: string) => decodeJwt(token).header.kid as string
+/** The keys of one ring (EdDSA: access tokens by default; RS256: ID tokens): lists now hold both rings. */
+const ofAlg =
+  (alg = 'EdDSA') =>
+  (k: { alg: string }) =>
+    k.alg === alg
 
 test('rotation: the next key is published at once, signs after KEY_PUBLISH_LEAD, and the old key verifies until its tokens expire', async (t) => {
   const clock = testClock()
@@ -18,8 +23,13 @@ test('rotation: the next key is published at once, signs after KEY_PUBLISH_LEAD,
   await registerUser(app)
   const before = await login(app)
   const oldKid = kidOf(before.access_token)
-  const jwks = async () => (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.map((k: { kid: string }) => k.kid)
+  const jwks = async (alg = 'EdDSA') =>
+    (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' }))
+      .json()
+      .keys.filter(ofAlg(alg))
+      .map((k: { kid: string }) => k.kid)
   assert.deepEqual(await jwks(), [oldKid])
+  const [oldIdKid] = await jwks('RS256')
 
   const rotated = await app.inject({ method: 'POST', url: '/admin/keys/rotate', headers: bearer(admin.access_token) })
   assert.equal(rotated.statusCode, 201, rotated.body)
@@ -27,6 +37,10 @@ test('rotation: the next key is published at once, signs after KEY_PUBLISH_LEAD,
   assert.equal(next.state, 'next')
   assert.equal(Date.parse(next.activates_at) - clock().getTime(), 300_000, 'KEY_PUBLISH_LEAD defaults to the JWKS cache lifetime')
   assert.deepEqual(await jwks(), [oldKid, next.kid], 'published before it signs')
+  assert.equal(next.id_token_key.alg, 'RS256')
+  assert.equal(next.id_token_key.state, 'next')
+  assert.equal(next.id_token_key.activates_at, next.activates_at, 'the ID-token key follows the same lead')
+  assert.deepEqual(await jwks('RS256'), [oldIdKid, next.id_token_key.kid], 'the ID-token ring rotated too')
   assert.equal(kidOf((await login(app)).access_token), oldKid, 'still signing with the old key')
 
   clock.advance(300)
@@ -35,15 +49,19 @@ test('rotation: the next key is published at once, signs after KEY_PUBLISH_LEAD,
   assert.equal((await me(app, before.access_token)).statusCode, 200, 'tokens of the retired key still verify')
   const states = (await app.inject({ method: 'GET', url: '/admin/keys', headers: bearer(admin.access_token) })).json().keys
   assert.deepEqual(
-    states.map((k: { kid: string; state: string }) => [k.kid, k.state]),
+    states.map((k: { kid: string; alg: string; state: string }) => [k.kid, k.alg, k.state]),
     [
-      [oldKid, 'retired'],
-      [next.kid, 'active'],
+      [oldKid, 'EdDSA', 'retired'],
+      [next.kid, 'EdDSA', 'active'],
+      [oldIdKid, 'RS256', 'retired'],
+      [next.id_token_key.kid, 'RS256', 'active'],
     ],
+    "both rings, the access tokens' first",
   )
 
   clock.advance(30 * 60 + 15) // every token the old key signed has expired (30 min + 5 s leeway + 10 s for instances to reload)
   assert.deepEqual(await jwks(), [next.kid], 'the retired key leaves the JWKS')
+  assert.deepEqual(await jwks('RS256'), [next.id_token_key.kid], 'so does the retired ID-token key')
   assert.equal((await me(app, after.access_token)).statusCode, 401, 'expired anyway')
   assert.ok((await auditTypes(app, (await login(app, 'root', 'an administrator passphrase')).access_token)).includes('key.rotated'))
 })
@@ -57,15 +75,19 @@ test('rotating while a next key waits replaces it (audited): one next key, and t
   const rotate = async () => {
     const res = await app.inject({ method: 'POST', url: '/admin/keys/rotate', headers: bearer(admin.access_token) })
     assert.equal(res.statusCode, 201, res.body)
-    return res.json() as { kid: string; state: string; activates_at: string }
+    return res.json() as { kid: string; state: string; activates_at: string; id_token_key: { kid: string } }
   }
   const first = await rotate()
   clock.advance(0.021)
   const second = await rotate()
   clock.advance(0.021)
   const third = await rotate()
-  assert.deepEqual(Object.keys(third).sort(), ['activates_at', 'alg', 'created_at', 'kid', 'retires_at', 'state'], 'the answer is still the new key')
-  const keys = (await app.inject({ method: 'GET', url: '/admin/keys', headers: bearer(admin.access_token) })).json().keys
+  assert.deepEqual(
+    Object.keys(third).sort(),
+    ['activates_at', 'alg', 'created_at', 'id_token_key', 'kid', 'retires_at', 'state'],
+    'the answer is still the new (access-token) key, with the new ID-token key beside it',
+  )
+  const keys = (await app.inject({ method: 'GET', url: '/admin/keys', headers: bearer(admin.access_token) })).json().keys.filter(ofAlg())
   const states = new Map(keys.map((k: { kid: string; state: string }) => [k.kid, k.state]))
   assert.deepEqual(
     [oldKid, first.kid, second.kid, third.kid].map((kid) => states.get(kid)),
@@ -82,13 +104,21 @@ test('rotating while a next key waits replaces it (audited): one next key, and t
   assert.equal(kidOf((await login(app, 'root', ADMIN_PASSWORD)).access_token), third.kid)
 
   const events = (await app.inject({ method: 'GET', url: '/admin/audit?type=key.rotated', headers: bearer(admin.access_token) })).json().events
+  type Rotated = { details: { kid: string; alg: string; replaced: string[] } }
+  const ofRing = (alg: string) => events.filter((e: Rotated) => e.details.alg === alg).map((e: Rotated) => [e.details.kid, e.details.replaced])
+  assert.deepEqual(ofRing('EdDSA'), [
+    [third.kid, [second.kid]],
+    [second.kid, [first.kid]],
+    [first.kid, []],
+  ])
   assert.deepEqual(
-    events.map((e: { details: { kid: string; replaced: string[] } }) => [e.details.kid, e.details.replaced]),
+    ofRing('RS256'),
     [
-      [third.kid, [second.kid]],
-      [second.kid, [first.kid]],
-      [first.kid, []],
+      [third.id_token_key.kid, [second.id_token_key.kid]],
+      [second.id_token_key.kid, [first.id_token_key.kid]],
+      [first.id_token_key.kid, []],
     ],
+    'the ID-token ring, the same way',
   )
 })
 
@@ -107,7 +137,24 @@ test('rotation with {"now": true} signs with the new key at once; bad bodies are
   const refused = await hs.app.inject({ method: 'POST', url: '/admin/keys/rotate', headers: bearer(hsAdmin.access_token) })
   assert.equal(refused.statusCode, 400)
   assert.match(refused.json().detail, /JWT_SECRET/)
-  assert.deepEqual((await hs.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json(), { keys: [] }, 'a shared secret is never published')
+  const hsJwks = (await hs.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys
+  assert.deepEqual(
+    hsJwks.map((k: { alg: string; k?: string }) => [k.alg, k.k]),
+    [['RS256', undefined]],
+    'a shared secret is never published: only the ID-token key',
+  )
+  const hsId = await hs.app.inject({ method: 'POST', url: '/admin/keys/rotate', headers: bearer(hsAdmin.access_token), payload: { alg: 'RS256' } })
+  assert.equal(hsId.statusCode, 201, hsId.body)
+  assert.deepEqual([hsId.json().alg, hsId.json().id_token_key], ['RS256', undefined], 'with HS256 the ID-token key rotates by itself')
+  const unused = await app.inject({ method: 'POST', url: '/admin/keys/rotate', headers: bearer(admin.access_token), payload: { alg: 'ES256' } })
+  assert.deepEqual(
+    [unused.statusCode, unused.json().detail],
+    [400, 'No key ring signs with that algorithm: rotate JWT_ALG (access tokens) or RS256 (ID tokens)'],
+  )
+  assert.equal(
+    (await app.inject({ method: 'POST', url: '/admin/keys/rotate', headers: bearer(admin.access_token), payload: { alg: 'HS256' } })).statusCode,
+    422,
+  )
 })
 
 test('KEY_ROTATION_INTERVAL: rotates when the newest key is that old, once, even with two instances racing', async (t) => {
@@ -115,16 +162,18 @@ test('KEY_ROTATION_INTERVAL: rotates when the newest key is that old, once, even
   const clock = testClock()
   const a = await buildTestApp(t, env, { clock })
   const b = await buildTestApp(t, env, { clock }) // a second instance on the same database
-  assert.equal(await rotateIfDue(a.deps), null, 'the first key is brand new')
+  assert.deepEqual(await rotateIfDue(a.deps), [], 'the first keys are brand new')
   clock.advance(2 * 3600)
-  const [ra, rb] = await Promise.all([rotateIfDue(a.deps), rotateIfDue(b.deps)])
-  assert.equal([ra, rb].filter(Boolean).length, 1, 'exactly one instance rotated')
-  assert.equal((await a.deps.store.listSigningKeys()).length, 2)
-  assert.equal(await rotateIfDue(b.deps), null, 'not due again')
+  const rotated = (await Promise.all([rotateIfDue(a.deps), rotateIfDue(b.deps)])).flat()
+  assert.deepEqual(rotated.map((k) => k.alg).sort(), ['EdDSA', 'RS256'], 'each ring rotated exactly once, by one instance or the other')
+  assert.equal((await a.deps.store.listSigningKeys()).length, 4)
+  assert.deepEqual(await rotateIfDue(b.deps), [], 'not due again')
   clock.advance(300)
   await b.deps.keys.reload()
   await registerUser(b.app)
-  assert.equal(kidOf((await login(b.app)).access_token), (ra ?? rb)!.kid, 'both instances sign with it after the lead')
+  assert.equal(kidOf((await login(b.app)).access_token), rotated.find(ofAlg())!.kid, 'both instances sign with it after the lead')
+  await b.deps.idTokenKeys.reload()
+  assert.equal(b.deps.idTokenKeys.signing(clock())?.kid, rotated.find(ofAlg('RS256'))!.kid, 'and ID tokens with the new RS256 key')
 })
 
 /** What someone holding `kid`'s private key can do: sign any claims (here a live token's, with a fresh lifetime). */
@@ -136,8 +185,11 @@ async function forge(deps: Deps, kid: string, like: string, now: Date, lifetimeS
   return new SignJWT({ ...payload, iat, exp: iat + lifetimeSeconds, jti: `forged-${iat}` }).setProtectedHeader({ ...header, alg: row.alg, kid }).sign(key)
 }
 
-const jwksKids = async (app: FastifyInstance) =>
-  (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys.map((k: { kid: string }) => k.kid)
+const jwksKids = async (app: FastifyInstance, alg = 'EdDSA') =>
+  (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' }))
+    .json()
+    .keys.filter(ofAlg(alg))
+    .map((k: { kid: string }) => k.kid)
 
 // @see issue 12
 test('a retired key stops verifying when its keep window ends, whether or not a purge ran, cached or not', async (t) => {
@@ -201,7 +253,7 @@ test('DELETE /admin/keys/{kid}: a compromised key is dropped at once on every in
   assert.notEqual(kidOf(after.access_token), kid, 'a new key signs: signing never stopped')
   assert.equal((await me(a.app, after.access_token)).statusCode, 200)
   const root = await login(a.app, 'root', ADMIN_PASSWORD)
-  const listed = (await a.app.inject({ method: 'GET', url: '/admin/keys', headers: bearer(root.access_token) })).json().keys
+  const listed = (await a.app.inject({ method: 'GET', url: '/admin/keys', headers: bearer(root.access_token) })).json().keys.filter(ofAlg())
   assert.deepEqual(
     listed.map((k: { kid: string; state: string }) => [k.kid, k.state]),
     [[kidOf(after.access_token), 'active']],

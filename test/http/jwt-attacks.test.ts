@@ -13,7 +13,8 @@ async function setup(t: TestContext) {
   const user = await registerUser(app)
   const tokens = await login(app)
   const { header, payload } = decodeJwt(tokens.access_token)
-  const [row] = await deps.store.listSigningKeys()
+  // The access tokens' key (the store also holds the ID tokens' RS256 key).
+  const row = (await deps.store.listSigningKeys()).find((r) => r.alg === 'EdDSA')
   const serverKey = await importJWK(JSON.parse(row!.privateJwk) as JWK, 'EdDSA')
   /** Signs with the server's real key: only the claims or header are wrong. */
   const sign = (claims: Record<string, unknown>, hdr: Record<string, unknown> = {}) =>
@@ -43,7 +44,7 @@ test('alg none is rejected', async (t) => {
 // @see issue 5: deleting `algorithms` from the verifier left every test green.
 test("the server's own key under another algorithm name is rejected: the algorithm is pinned, not read from the header", async (t) => {
   const { app, payload, header, deps } = await setup(t)
-  const [row] = await deps.store.listSigningKeys()
+  const row = (await deps.store.listSigningKeys()).find((r) => r.alg === 'EdDSA')
   // RFC 9864's fully-specified name for the same Ed25519 signature: an unpinned verifier accepts it.
   const key = await importJWK(JSON.parse(row!.privateJwk) as JWK, 'Ed25519')
   const relabelled = await new SignJWT(payload).setProtectedHeader({ ...(header as { alg: string }), alg: 'Ed25519' }).sign(key)

@@ -55,7 +55,7 @@ test('each refusal names its check: aud, typ, alg, unknown kid, signature, expir
   assert.equal((await me(app, good)).statusCode, 200)
   assert.equal(refusals().length, 0, 'accepted: nothing')
   const { header, payload } = decodeJwt(good)
-  const [row] = await deps.store.listSigningKeys()
+  const row = (await deps.store.listSigningKeys()).find((r) => r.alg === 'EdDSA') // not the ID tokens' RS256 key
   const key = await importJWK(JSON.parse(row!.privateJwk) as JWK, 'EdDSA')
   const sign = (claims: Record<string, unknown>, hdr: Record<string, unknown> = {}) =>
     new SignJWT(claims).setProtectedHeader({ ...(header as { alg: string }), ...hdr }).sign(key)

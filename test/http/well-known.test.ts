@@ -3,16 +3,18 @@ import { test } from 'node:test'
 import { buildTestApp } from '../helpers/build-app.js'
 import { decodeJwt, login, me, registerUser } from '../helpers/fixtures.js'
 
-test('JWKS publishes the public signing key only, with caching headers', async (t) => {
+test("JWKS publishes the public signing keys only (the access tokens' and the ID tokens' RS256 key), with caching headers", async (t) => {
   const { app } = await buildTestApp(t)
   const res = await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })
   assert.equal(res.statusCode, 200)
   assert.match(res.headers['cache-control'] as string, /max-age=\d+/)
   const { keys } = res.json()
-  assert.equal(keys.length, 1)
+  assert.equal(keys.length, 2)
   assert.deepEqual(Object.keys(keys[0]).sort(), ['alg', 'crv', 'kid', 'kty', 'use', 'x'])
   assert.equal(keys[0].alg, 'EdDSA')
   assert.equal(keys[0].use, 'sig')
+  assert.deepEqual(Object.keys(keys[1]).sort(), ['alg', 'e', 'kid', 'kty', 'n', 'use'], 'the ID-token key: public RSA members only')
+  assert.equal(keys[1].alg, 'RS256')
   await registerUser(app)
   const { access_token } = await login(app)
   assert.equal(decodeJwt(access_token).header.kid, keys[0].kid)
@@ -23,14 +25,19 @@ test('JWKS never holds private or symmetric material, for every algorithm', asyn
     const { app } = await buildTestApp(t, { JWT_ALG: alg })
     const { keys } = (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json()
     assert.equal(keys[0].alg, alg)
-    for (const k of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) assert.equal(keys[0][k], undefined, `${alg} ${k}`)
+    for (const key of keys) for (const k of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k']) assert.equal(key[k], undefined, `${alg} ${k}`)
     await registerUser(app)
     const { access_token } = await login(app)
     assert.equal(decodeJwt(access_token).header.alg, alg)
     assert.equal((await me(app, access_token)).statusCode, 200)
   }
   const { app } = await buildTestApp(t, { JWT_ALG: 'HS256', JWT_SECRET: 'k'.repeat(16) + 'Q7#v'.repeat(4) })
-  assert.deepEqual((await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json(), { keys: [] })
+  const hsKeys = (await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json().keys
+  assert.deepEqual(
+    hsKeys.map((k: { alg: string; k?: string }) => [k.alg, k.k]),
+    [['RS256', undefined]],
+    'the secret never: only the ID-token key',
+  )
   await registerUser(app)
   const { access_token } = await login(app)
   assert.equal(decodeJwt(access_token).header.alg, 'HS256')

@@ -1,10 +1,12 @@
-import type { Command } from 'commander'
-import { createKeyRing } from '../../deps/create.js'
+import { type Command, Option } from 'commander'
+import type { JwtAlg } from '../../config.js'
+import { createKeyRings } from '../../deps/create.js'
+import { closeRings } from '../../tokens/key-rings.js'
 import { KEY_RELOAD_MS } from '../../tokens/key-policy.js'
 import { CLI_META } from '../../events/events.js'
 import { type KeyInfo, keyState } from '../../tokens/keys.js'
 import { reencryptSecrets } from '../../crypto/reencrypt.js'
-import { RotationUnsupportedError, revokeSigningKey, rotateSigningKey } from '../../tokens/rotation.js'
+import { KeyAlgNotInUseError, type RotatedKey, RotationUnsupportedError, revokeSigningKey, rotateSigningKey, rotateSigningKeys } from '../../tokens/rotation.js'
 import { CommandFailed, type Env, printTable, UsageError, withBase } from '../context.js'
 
 const iso = (d: Date | null) => d?.toISOString() ?? '-'
@@ -14,7 +16,7 @@ export function registerKeysCommands(program: Command, env: Env, out: (line: str
 
   keys
     .command('list')
-    .description('the signing keys and their states (next, active, retired)')
+    .description("the signing keys and their states (next, active, retired): the access tokens' (JWT_ALG) and the ID tokens' (RS256), each with its alg")
     .option('--json', 'one JSON array')
     .action(async (opts: { json?: boolean }) => {
       await withBase(env, { publishesChanges: false }, async (base) => {
@@ -35,23 +37,29 @@ export function registerKeysCommands(program: Command, env: Env, out: (line: str
   keys
     .command('rotate')
     .description(
-      'add a new signing key: published now, signing after KEY_PUBLISH_LEAD; the old key stays published until its tokens expire; a next key still waiting is replaced',
+      "add new signing keys, the access tokens' and the ID tokens' (RS256): published now, signing after KEY_PUBLISH_LEAD; the old keys stay published until their tokens expire; a next key still waiting is replaced",
     )
     .option('--now', 'sign with the new key at once (verifiers that cached the old key set re-fetch it on the unknown kid)')
-    .action(async (opts: { now?: boolean }) => {
+    .addOption(
+      new Option('--alg <alg>', 'rotate only the ring of this algorithm (JWT_ALG: access tokens; RS256: ID tokens)').choices(['EdDSA', 'ES256', 'RS256']),
+    )
+    .action(async (opts: { now?: boolean; alg?: JwtAlg }) => {
       await withBase(env, { publishesChanges: true }, async (base) => {
-        const ring = await createKeyRing(base.config, base.store, base.clock, base.log)
+        const rings = await createKeyRings(base.config, base.store, base.clock, base.log)
+        const by = { immediately: opts.now === true, actorId: null, meta: CLI_META }
+        const lag = `; running servers pick it up within ${KEY_RELOAD_MS / 1000} s`
         try {
-          const key = await rotateSigningKey({ ...base, keys: ring }, { immediately: opts.now === true, actorId: null, meta: CLI_META })
-          const replaced = key!.replaced.length > 0 ? `; replaces ${key!.replaced.join(', ')}, which was waiting to sign and never did` : ''
-          out(
-            `new key ${key!.kid} (${key!.alg}) published; signs from ${key!.activatesAt.toISOString()}${replaced}; running servers pick it up within ${KEY_RELOAD_MS / 1000} s`,
-          )
+          if (opts.alg) return out(`${described('new key', (await rotateSigningKey({ ...base, ...rings }, { ...by, alg: opts.alg }))!)}${lag}`)
+          const { access, idToken } = await rotateSigningKeys({ ...base, ...rings }, by)
+          // The first line is the access-token key's, as before the ID-token ring existed.
+          out(`${described('new key', access)}${lag}`)
+          out(idToken === access ? 'ID tokens are signed with the same key (JWT_ALG=RS256)' : described('new ID-token key', idToken))
         } catch (err) {
-          if (err instanceof RotationUnsupportedError) throw new CommandFailed(err.message)
+          if (err instanceof RotationUnsupportedError) throw new CommandFailed(`${err.message}; rotate the ID-token key with --alg RS256`)
+          if (err instanceof KeyAlgNotInUseError) throw new UsageError(err.message)
           throw err
         } finally {
-          ring.close()
+          closeRings(rings)
         }
       })
     })
@@ -75,23 +83,27 @@ export function registerKeysCommands(program: Command, env: Env, out: (line: str
     // take for an option. This command has no options of its own, so a dash-led word is the kid.
     .allowUnknownOption()
     .description(
-      'drop a compromised key at once: it leaves the JWKS and every token it signed stops verifying; revoking the active key makes a new one active first',
+      'drop a compromised key (access tokens or ID tokens) at once: it leaves the JWKS and every token it signed stops verifying; revoking an active key makes a new one of its ring active first',
     )
     .action(async (kid: string) => {
       await withBase(env, { publishesChanges: true }, async (base) => {
-        const ring = await createKeyRing(base.config, base.store, base.clock, base.log)
+        const rings = await createKeyRings(base.config, base.store, base.clock, base.log)
         try {
-          if (!(await revokeSigningKey({ ...base, keys: ring }, kid, { actorId: null, meta: CLI_META }))) throw new CommandFailed(`no signing key ${kid}`)
+          if (!(await revokeSigningKey({ ...base, ...rings }, kid, { actorId: null, meta: CLI_META }))) throw new CommandFailed(`no signing key ${kid}`)
           out(`key ${kid} revoked; running servers drop it at once with REDIS_URL, else within ${KEY_RELOAD_MS / 1000} s`)
         } catch (err) {
           if (err instanceof RotationUnsupportedError) throw new CommandFailed('JWT_ALG=HS256 signs with JWT_SECRET; revoke by changing the secret')
           throw err
         } finally {
-          ring.close()
+          closeRings(rings)
         }
       })
     })
 }
+
+/** "new key K (ALG) published; signs from T", naming the next key it replaced, if any. */
+const described = (what: string, k: RotatedKey) =>
+  `${what} ${k.kid} (${k.alg}) published; signs from ${k.activatesAt.toISOString()}${k.replaced.length > 0 ? `; replaces ${k.replaced.join(', ')}, which was waiting to sign and never did` : ''}`
 
 const view = (k: KeyInfo) => ({
   kid: k.kid,

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { scopeCatalog } from '../../accounts/scopes.js'
 import type { Deps } from '../../deps/types.js'
 import { GRANTS } from '../../sessions/grants/index.js'
+import { publishedJwks, refreshRings } from '../../tokens/key-rings.js'
 
 export function registerWellKnownRoutes(app: FastifyInstance, deps: Deps): void {
   const base = deps.config.issuer.replace(/\/$/, '')
@@ -25,8 +26,9 @@ export function registerWellKnownRoutes(app: FastifyInstance, deps: Deps): void 
     // verifier that cached this answer already holds the next key when tokens start carrying it.
     reply.header('cache-control', `public, max-age=${deps.config.jwksMaxAgeSeconds}`)
     // A key rotated by another process (the CLI, another instance) is published here at once.
-    await deps.keys.refresh(1000)
-    return deps.keys.jwks(deps.clock())
+    // Both rings: the access tokens' keys and the ID tokens' RS256 keys (OpenID Connect Core §10.1).
+    await refreshRings(deps, 1000)
+    return publishedJwks(deps, deps.clock())
   })
 
   app.get(

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import type { Static } from 'typebox'
 import type { Deps } from '../../../deps/types.js'
-import { keyRevocationUnsupported, keyRotationUnsupported, notFound } from '../../../errors.js'
+import { keyAlgNotInUse, keyRevocationUnsupported, keyRotationUnsupported, notFound } from '../../../errors.js'
+import { listRingKeys, refreshRings } from '../../../tokens/key-rings.js'
 import type { KeyInfo } from '../../../tokens/keys.js'
-import { RotationUnsupportedError, revokeSigningKey, rotateSigningKey } from '../../../tokens/rotation.js'
+import { KeyAlgNotInUseError, RotationUnsupportedError, revokeSigningKey, rotateSigningKey, rotateSigningKeys } from '../../../tokens/rotation.js'
 import { adminDoc, KeyList, KeyOut, KidParams, RotateBody } from '../../admin-schemas.js'
 import { clientMeta, currentAuth } from '../../auth.js'
 import { errors } from '../../schemas.js'
@@ -20,10 +21,17 @@ export const toKeyView = (k: KeyInfo) => ({
 export function registerAdminKeyRoutes(admin: FastifyInstance, deps: Deps): void {
   admin.get(
     '/keys',
-    { schema: { ...adminDoc, summary: 'Signing keys and their states', response: { 200: KeyList, 401: errors.detail, 403: errors.oauth } } },
+    {
+      schema: {
+        ...adminDoc,
+        summary: 'Signing keys and their states',
+        description: "Both rings: the access tokens' keys (JWT_ALG) first, then the ID tokens' (RS256); each key names its alg.",
+        response: { 200: KeyList, 401: errors.detail, 403: errors.oauth },
+      },
+    },
     async function adminListKeys() {
-      await deps.keys.refresh(0)
-      return { keys: deps.keys.list(deps.clock()).map(toKeyView) }
+      await refreshRings(deps, 0)
+      return { keys: listRingKeys(deps, deps.clock()).map(toKeyView) }
     },
   )
 
@@ -32,19 +40,24 @@ export function registerAdminKeyRoutes(admin: FastifyInstance, deps: Deps): void
     {
       schema: {
         ...adminDoc,
-        summary: 'Rotate the signing key',
+        summary: 'Rotate the signing keys',
         description:
-          'Publishes a new key at once; it signs after KEY_PUBLISH_LEAD (or at once with {"now": true}). The old key stays published until its tokens expire. A next key still waiting to sign is replaced (the audit event names it).',
+          'Publishes a new key at once; it signs after KEY_PUBLISH_LEAD (or at once with {"now": true}). The old key stays published until its tokens expire. A next key still waiting to sign is replaced (the audit event names it). Rotates both rings: the answer is the new access-token key, with the new ID-token key (RS256) in `id_token_key`. With {"alg"} only that ring rotates, and the answer is its new key (with JWT_ALG=HS256, {"alg": "RS256"} is how the ID-token key rotates by hand).',
         body: RotateBody,
         response: { 201: KeyOut, 400: errors.detail, 401: errors.detail, 403: errors.oauth, 422: errors.validation },
       },
     },
     async function adminRotateKey(request, reply) {
+      const opts = { immediately: request.body?.now === true, actorId: currentAuth(request).user.id, meta: clientMeta(request) }
+      const alg = request.body?.alg
       try {
-        const key = await rotateSigningKey(deps, { immediately: request.body?.now === true, actorId: currentAuth(request).user.id, meta: clientMeta(request) })
-        return reply.code(201).send(toKeyView(key!))
+        if (alg) return reply.code(201).send(toKeyView((await rotateSigningKey(deps, { ...opts, alg }))!))
+        const { access, idToken } = await rotateSigningKeys(deps, opts)
+        // The access-token key on top, as before there was a second ring.
+        return reply.code(201).send({ ...toKeyView(access), id_token_key: toKeyView(idToken) })
       } catch (err) {
         if (err instanceof RotationUnsupportedError) throw keyRotationUnsupported()
+        if (err instanceof KeyAlgNotInUseError) throw keyAlgNotInUse()
         throw err
       }
     },
@@ -57,7 +70,7 @@ export function registerAdminKeyRoutes(admin: FastifyInstance, deps: Deps): void
         ...adminDoc,
         summary: 'Revoke a signing key at once (compromised)',
         description:
-          'Drops the key everywhere: it leaves JWKS and every token it signed fails verification on every instance. Revoking the active key makes a new key active first.',
+          'Drops the key (of either ring: access tokens or ID tokens) everywhere: it leaves JWKS and every token it signed fails verification on every instance. Revoking an active key makes a new key of its ring active first.',
         params: KidParams,
         response: { 204: errors.noContent, 400: errors.detail, 401: errors.detail, 403: errors.oauth, 404: errors.detail },
       },
