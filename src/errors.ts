@@ -25,6 +25,8 @@ export interface ErrorInfo {
   mfaToken?: string
   /** passkey_limit: how many an account may have. */
   limit?: number
+  /** invalid_request: which parameter is wrong, and how. */
+  description?: string
 }
 
 // Every message a person or client can see is written once, here, whatever the edge.
@@ -81,6 +83,12 @@ const MESSAGES = {
   invalid_client: 'Client authentication failed',
   public_client: 'A public client has no secret',
   reauthentication_required: 'Confirm it is you: send your password (and a code when two-factor authentication is on) to add a passkey',
+  invalid_request: (i: ErrorInfo) => i.description ?? 'Invalid request',
+  invalid_authorization_code:
+    'Invalid, expired or already used authorization code, or it was issued to another client or redirect_uri, or the code_verifier does not match',
+  unauthorized_client: 'This client is not allowed this grant type',
+  unknown_client: 'Unknown client: check client_id',
+  unregistered_redirect_uri: 'The redirect_uri is missing or is not registered for this client',
 } as const satisfies Record<string, string | ((i: ErrorInfo) => string)>
 
 export type ErrorCode = keyof typeof MESSAGES
@@ -164,6 +172,33 @@ export const reauthenticationRequired = e('reauthentication_required')
 /** A client that is unknown, or whose secret is wrong or missing (RFC 6749 §5.2): one answer for all, so ids cannot be probed. */
 export const invalidClient = e('invalid_client')
 export const publicClient = e('public_client')
+/** A malformed OAuth request (RFC 6749 §5.2 invalid_request): `description` names the parameter. */
+export const invalidRequest = (description: string) => new DomainError('invalid_request', { description })
+/** Every refusal of an authorization code at the token endpoint (RFC 6749 §5.2 invalid_grant): one answer, whatever was wrong. */
+export const invalidAuthorizationCode = e('invalid_authorization_code')
+export const unauthorizedClient = e('unauthorized_client')
+/** /authorize errors that must not redirect (RFC 6749 §4.1.2.1): the redirect target itself is in doubt. */
+export const unknownClient = e('unknown_client')
+export const unregisteredRedirectUri = e('unregistered_redirect_uri')
+
+/**
+ * /authorize errors that go back to the client on its redirect_uri (RFC 6749 §4.1.2.1, OpenID
+ * Connect Core §3.1.2.6): the `error` code with its `error_description`.
+ */
+export const AUTHORIZE_ERRORS = {
+  invalid_request: 'The request is missing a required parameter, repeats one, or has an invalid value',
+  unsupported_response_type: 'Only response_type=code is supported',
+  unauthorized_client: 'This client may not use the authorization code flow',
+  invalid_scope: 'A requested scope is unknown or not allowed for this client',
+  login_required: 'The person is not signed in (prompt=none)',
+  consent_required: 'The person has not consented to this client and scopes (prompt=none)',
+  access_denied: 'The person declined',
+  request_not_supported: 'The request parameter is not supported',
+  request_uri_not_supported: 'The request_uri parameter is not supported',
+  server_error: 'The server could not complete the request',
+  temporarily_unavailable: 'The server is busy; try again shortly',
+} as const
+export type AuthorizeErrorCode = keyof typeof AUTHORIZE_ERRORS
 
 /** Invalid input, one problem or several. */
 export const invalidFields = (problems: FieldProblem[]) => new DomainError('invalid_fields', { problems })

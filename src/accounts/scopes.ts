@@ -6,6 +6,12 @@ const DESCRIPTIONS: Record<string, string> = {
 
 export type RoleScopes = Readonly<Record<string, readonly string[]>>
 
+/**
+ * The OpenID Connect scopes (Core §5.4, §11): they ask for claims about the signed-in person and
+ * for offline access, not for a role's powers, so no role grants them and none takes them away.
+ */
+export const OIDC_SCOPES: readonly string[] = ['openid', 'profile', 'email', 'offline_access']
+
 /** Every scope some role grants, with a description, for metadata and /docs. */
 export function scopeCatalog(roleScopes: RoleScopes): Record<string, string> {
   const all = [...new Set(Object.values(roleScopes).flat())]
@@ -36,7 +42,7 @@ export function grantScopes(requested: string[], allowed: string[]): string[] | 
 /** What a token or session may still do: its scopes, less what the user's current roles no longer grant. */
 export function heldScopes(roleScopes: RoleScopes, scope: string, roles: readonly string[]): string[] {
   const allowed = scopesForRoles(roleScopes, roles)
-  return scope.split(' ').filter((s) => s !== '' && allowed.includes(s))
+  return scope.split(' ').filter((s) => s !== '' && (allowed.includes(s) || OIDC_SCOPES.includes(s)))
 }
 
 /**

@@ -64,6 +64,12 @@ export const EVENT_TYPES = {
   'client.locked': { audit: true, level: 'warn' },
   // An unknown client id: counted too, but not audited (anyone can send any number of made-up ids).
   'client.unknown': { audit: false, level: 'debug' },
+  'consent.granted': { audit: true, level: 'info' },
+  'consent.revoked': { audit: true, level: 'info' },
+  // RFC 6749 §4.1.2: a code presented twice; what it issued is revoked.
+  'code.replayed': { audit: true, level: 'warn' },
+  // client_credentials: one per call, so metrics and logs only (an audit row each would cap the grant at the disk's commit rate).
+  'client.token_issued': { audit: false, level: 'debug' },
 } as const satisfies Record<string, { audit: boolean; level: 'debug' | 'info' | 'warn' }>
 
 export type EventType = keyof typeof EVENT_TYPES

@@ -10,6 +10,8 @@ export type OAuthErrorCode =
   | 'invalid_token'
   | 'insufficient_scope'
   | 'mfa_required'
+  | 'invalid_request'
+  | 'unauthorized_client'
 
 /**
  * An error raised by the HTTP layer itself (a body it cannot parse): sent as it is. Services
@@ -102,6 +104,11 @@ const HTTP: Record<ErrorCode, Mapping> = {
   public_client: { status: 400 },
   // As wrong_password and mfa_required are on the other re-authenticating routes.
   reauthentication_required: { status: 403 },
+  invalid_request: { status: 400, error: 'invalid_request' },
+  invalid_authorization_code: { status: 400, error: 'invalid_grant' },
+  unauthorized_client: { status: 400, error: 'unauthorized_client' },
+  unknown_client: { status: 400 },
+  unregistered_redirect_uri: { status: 400 },
 }
 
 /** The HTTP form of a domain error. */

@@ -1,3 +1,4 @@
+import { OIDC_SCOPES } from '../accounts/scopes.js'
 import type { Config } from '../config.js'
 import type { FieldProblem } from '../errors.js'
 import { DEFAULT_ID_TOKEN_ALG } from './client-view.js'
@@ -17,8 +18,7 @@ export interface ClientSettings {
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const
 export const DEFAULT_GRANT_TYPES = ['authorization_code', 'refresh_token']
-/** The OpenID Connect scopes (Core §5.4, §11) a client may be allowed beside the roles' scopes. */
-export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access']
+export { OIDC_SCOPES }
 export const DEFAULT_CLIENT_SCOPES = [...OIDC_SCOPES, 'user']
 
 const MAX_NAME = 100
