@@ -63,6 +63,10 @@ export const TokenBody = Type.Object(
     ),
     client_id: Type.Optional(Type.String({ maxLength: 256 })),
     client_secret: Type.Optional(Type.String({ maxLength: 256 })),
+    /** authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.5). */
+    code: Type.Optional(Type.String({ maxLength: 256 })),
+    redirect_uri: Type.Optional(Type.String({ maxLength: 2000 })),
+    code_verifier: Type.Optional(Type.String({ maxLength: 256 })),
   },
   { additionalProperties: false },
 )
@@ -72,15 +76,21 @@ export const TokenResponseSchema = Type.Object(
     access_token: Type.String(),
     token_type: Type.Literal('bearer'),
     expires_in: Type.Integer(),
-    refresh_token: Type.String(),
+    refresh_token: Type.Optional(Type.String()),
     scope: Type.String(),
+    id_token: Type.Optional(Type.String({ description: 'OpenID Connect: with scope openid on the authorization_code grant' })),
     mfa_enrollment_required: Type.Optional(Type.Literal(true, { description: "MFA_REQUIRED_ROLES: enrol a second factor to get those roles' scopes" })),
   },
   { additionalProperties: false },
 )
 
 export const RevokeBody = Type.Object(
-  { token: Type.String({ maxLength: 8192 }), token_type_hint: Type.Optional(Type.String({ maxLength: 64 })) },
+  {
+    token: Type.String({ maxLength: 8192 }),
+    token_type_hint: Type.Optional(Type.String({ maxLength: 64 })),
+    client_id: Type.Optional(Type.String({ maxLength: 256 })),
+    client_secret: Type.Optional(Type.String({ maxLength: 256 })),
+  },
   { additionalProperties: false },
 )
 
@@ -119,6 +129,7 @@ export const SessionSchema = Type.Object(
     user_agent: Type.Union([Type.String(), Type.Null()]),
     ip: Type.Union([Type.String(), Type.Null()]),
     current: Type.Boolean(),
+    client_id: Type.Union([Type.String(), Type.Null()], { description: 'The OpenID Connect client it was issued to; null for the token API and the pages' }),
   },
   { additionalProperties: false },
 )

@@ -2,6 +2,7 @@ import type { Deps } from '../deps/types.js'
 import { notFound } from '../errors.js'
 import { type ClientMeta, recordWith } from '../events/events.js'
 import { hashRefreshToken, looksLikeRefreshToken } from '../tokens/refresh-token.js'
+import { CLIENT_ID } from './issue-tokens.js'
 
 type EndDeps = Pick<Deps, 'store' | 'clock' | 'events'>
 
@@ -53,14 +54,31 @@ export async function endAllSessions(
 /**
  * RFC 7009: ends the session a token belongs to. A refresh token (current or already rotated)
  * or an access token is accepted; anything else is silently ignored, so the response never tells
- * a caller whether a token was valid (§2.2).
+ * a caller whether a token was valid (§2.2). `client`: who asks (authenticated by the route), or
+ * null (the token API's callers, who name no client). A token issued to a client is revoked only
+ * by that client, and the tutorial's tokens only without one (§2.1: "the token was issued to the
+ * client making the revocation request"); any other request is answered the same and changes nothing.
  */
-export async function revokeToken(deps: EndDeps & Pick<Deps, 'verifyAccessToken'>, token: string, hint: string | undefined, meta: ClientMeta): Promise<void> {
+export async function revokeToken(
+  deps: EndDeps & Pick<Deps, 'verifyAccessToken'>,
+  token: string,
+  hint: string | undefined,
+  meta: ClientMeta,
+  client: { id: string } | null = null,
+): Promise<void> {
   const now = deps.clock()
-  const tryRefresh = async () => (looksLikeRefreshToken(token) ? deps.store.endSessionByRefreshHash(hashRefreshToken(token), now) : null)
+  const callerId = client?.id ?? null
+  const tryRefresh = async () => {
+    if (!looksLikeRefreshToken(token)) return null
+    const hash = hashRefreshToken(token)
+    const found = await deps.store.findSessionByRefreshHash(hash)
+    if (!found || (found.session.clientId ?? null) !== callerId) return null
+    return deps.store.endSessionByRefreshHash(hash, now)
+  }
   const tryAccess = async () => {
     try {
       const claims = await deps.verifyAccessToken(token, now)
+      if (claims.client_id !== (callerId ?? CLIENT_ID)) return null
       return (await deps.store.endSession(claims.sid, now)) ? { id: claims.sid, userId: claims.sub } : null
     } catch {
       return null
@@ -68,5 +86,9 @@ export async function revokeToken(deps: EndDeps & Pick<Deps, 'verifyAccessToken'
   }
   // §2.1: the hint only orders the look-ups; a wrong hint still finds the token.
   const done = hint === 'access_token' ? ((await tryAccess()) ?? (await tryRefresh())) : ((await tryRefresh()) ?? (await tryAccess()))
-  if (done) await ended(deps, { actorId: null, subjectId: done.userId, meta, details: { session_id: done.id, reason: 'revoked' } })
+  if (done) {
+    const details: Record<string, unknown> = { session_id: done.id, reason: 'revoked' }
+    if (callerId) details.client_id = callerId
+    await ended(deps, { actorId: null, subjectId: done.userId, meta, details })
+  }
 }

@@ -9,6 +9,8 @@ export interface SessionView {
   user_agent: string | null
   ip: string | null
   current: boolean
+  /** The OpenID Connect client it was issued to (the code flow); null for the token API and the pages. */
+  client_id: string | null
 }
 
 /** A user's live sessions, newest first, with the one making the request marked. */
@@ -24,5 +26,6 @@ export async function listLiveSessions(deps: Pick<Deps, 'store' | 'clock'>, user
       user_agent: s.userAgent,
       ip: s.ip,
       current: s.id === currentSessionId,
+      client_id: s.clientId,
     }))
 }

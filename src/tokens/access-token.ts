@@ -26,7 +26,12 @@ export interface AccessTokenSettings {
   leewaySeconds: number
 }
 
-export type AccessTokenInput = Pick<AccessClaims, 'sub' | 'username' | 'scope' | 'jti' | 'sid' | 'client_id' | 'amr'>
+/**
+ * A user's token carries its session (`sid`) and username. A client_credentials token has neither:
+ * it is the client's own (`sub` = `client_id`, RFC 9068 §2.2), so it can open no user route (the
+ * guards require `sid`) and is checked by introspection against the client instead.
+ */
+export type AccessTokenInput = Pick<AccessClaims, 'sub' | 'scope' | 'jti' | 'client_id' | 'amr'> & { username?: string; sid?: string }
 
 /** Signs an access token: header `{alg, kid, typ: "at+jwt"}` (RFC 9068 §2.1). */
 export async function signAccessToken(keys: KeyRing, s: AccessTokenSettings, input: AccessTokenInput, now: Date): Promise<string> {
@@ -39,7 +44,11 @@ export async function signAccessToken(keys: KeyRing, s: AccessTokenSettings, inp
   }
   const { kid, key } = signer
   const iat = Math.floor(now.getTime() / 1000)
-  return new SignJWT({ username: input.username, scope: input.scope, sid: input.sid, client_id: input.client_id, amr: [...input.amr] })
+  const claims: Record<string, unknown> =
+    input.sid === undefined
+      ? { scope: input.scope, client_id: input.client_id }
+      : { username: input.username, scope: input.scope, sid: input.sid, client_id: input.client_id, amr: [...input.amr] }
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: keys.alg, kid, typ: 'at+jwt' })
     .setIssuer(s.issuer)
     .setAudience(s.audience)

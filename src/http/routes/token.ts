@@ -1,21 +1,26 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
 import type { Deps } from '../../deps/types.js'
 import { invalidFields, unsupportedGrantType } from '../../errors.js'
+import { addressKey } from '../../lib/client-address.js'
 import { GRANTS } from '../../sessions/grants/index.js'
 import { clientMeta } from '../auth.js'
+import { presentedClient } from '../client-credentials.js'
 import { passwordWork } from '../password-work.js'
 import { limit, RULES } from '../rate-limit.js'
 import { errors, TokenBody, TokenResponseSchema } from '../schemas.js'
 
 type TokenForm = Static<typeof TokenBody>
 
+const CLIENT_GRANTS = new Set(['authorization_code', 'client_credentials'])
+const grantTypeOf = (request: FastifyRequest) => (request.body as TokenForm | undefined)?.grant_type ?? 'password'
+
 export function registerTokenRoutes(app: FastifyInstance, deps: Deps): void {
   app.post<{ Body: TokenForm }>(
     '/token',
     {
       schema: {
-        summary: 'Get tokens (OAuth2 password, refresh_token, the MFA grant after mfa_required, or a passkey assertion)',
+        summary: 'Get tokens (password, refresh_token, authorization_code, client_credentials, the MFA grant after mfa_required, or a passkey assertion)',
         description: 'RFC 6749 §4.3 and §6. Form-encoded (as OAuth2PasswordRequestForm) or JSON.',
         tags: ['tokens'],
         consumes: ['application/x-www-form-urlencoded', 'application/json'],
@@ -29,8 +34,12 @@ export function registerTokenRoutes(app: FastifyInstance, deps: Deps): void {
       },
       // Only the password grant hashes; refreshes and other grants check no password.
       preHandler: [
-        limit(deps, RULES.token),
-        passwordWork(deps, (request) => ((request.body as TokenForm | undefined)?.grant_type ?? 'password') === 'password'),
+        // Per address for the grants people sign in with. Not for a client's own grants: a web
+        // app's back end exchanges every user's code from one address, and a service asks for
+        // client_credentials at its own pace; both authenticate as a client, whose wrong secrets
+        // back off per client (oidc/client-auth.ts), and a code or verifier cannot be guessed.
+        limit(deps, RULES.token, (request) => (CLIENT_GRANTS.has(grantTypeOf(request)) ? null : addressKey(request.ip))),
+        passwordWork(deps, (request) => grantTypeOf(request) === 'password'),
       ],
     },
     async function issueToken(request) {
@@ -44,7 +53,7 @@ export function registerTokenRoutes(app: FastifyInstance, deps: Deps): void {
       if (!grant) throw unsupportedGrantType()
       const missing = grant.parameters.required.filter((p) => params[p] === undefined)
       if (missing.length > 0) throw invalidFields(missing.map((p) => ({ loc: ['body', p], msg: 'Field required', type: 'missing' })))
-      return grant.handler(deps, params, clientMeta(request))
+      return grant.handler(deps, params, clientMeta(request), grant.client ? presentedClient(request) : null)
     },
   )
 }

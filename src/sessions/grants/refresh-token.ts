@@ -1,6 +1,7 @@
 import { effectiveRoles, grantScopes, heldScopes, parseScope } from '../../accounts/scopes.js'
-import { invalidRefreshToken, invalidScope } from '../../errors.js'
+import { invalidRefreshToken, invalidScope, unauthorizedClient } from '../../errors.js'
 import type { ClientMeta } from '../../events/events.js'
+import { authenticateClient } from '../../oidc/client-auth.js'
 import type { Session, User } from '../../store/store.js'
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken, openSuccessor, sealSuccessor } from '../../tokens/refresh-token.js'
 import { issueTokens, type TokenResponse } from '../issue-tokens.js'
@@ -18,20 +19,26 @@ const MAX_REPLAY_CHAIN = 4
  */
 export const refreshTokenGrant: Grant = {
   grantType: 'refresh_token',
-  parameters: { required: ['refresh_token'], optional: ['scope'] },
-  async handler(deps, params, meta) {
+  parameters: { required: ['refresh_token'], optional: ['scope', 'client_id', 'client_secret'] },
+  client: true,
+  async handler(deps, params, meta, creds) {
     const token = params.refresh_token!
     if (!looksLikeRefreshToken(token)) throw await failed(deps, 'malformed', null, meta)
     const requested = parseScope(params.scope)
     if (!requested) throw invalidScope(params.scope ?? '')
-    if (requested.length > 0) {
-      // RFC 6749 §6: a narrower scope may be asked for. Check it before rotating, so a refused
-      // request leaves the client's refresh token usable. A spent token skips this and goes on to
-      // rotation, whose reuse detection ends the session whatever scope came with it.
-      const found = await deps.store.findSessionByRefreshHash(hashRefreshToken(token))
-      if (found && !found.spent && !grantScopes(requested, sessionScopes(deps, found.session, found.user))) {
-        throw invalidScope(params.scope ?? '')
-      }
+    // Bound to its client (RFC 6749 §6, RFC 9700 §4.14.2): the client that presents it must be the
+    // one it was issued to (the password grant's sessions: no client at all). A confidential
+    // client authenticates; a public one names itself.
+    const client = creds === null ? null : await authenticateClient(deps, creds, meta)
+    if (client && !client.grantTypes.includes('refresh_token')) throw unauthorizedClient()
+    // Checked before rotating, so a refused request leaves the holder's refresh token usable. A
+    // spent token skips the scope check and goes on to rotation, whose reuse detection ends the
+    // session whatever scope came with it.
+    const found = await deps.store.findSessionByRefreshHash(hashRefreshToken(token))
+    if (found && (found.session.clientId ?? null) !== (client?.id ?? null)) throw await failed(deps, 'other_client', found.user.id, meta)
+    if (requested.length > 0 && found && !found.spent && !grantScopes(requested, sessionScopes(deps, found.session, found.user))) {
+      // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
+      throw invalidScope(params.scope ?? '')
     }
     return rotate(deps, token, requested, meta, 0)
   },
@@ -86,7 +93,7 @@ async function issue(deps: GrantDeps, session: Session, user: User, refreshToken
     meta,
     details: { session_id: session.id },
   })
-  return issueTokens(deps, user, { id: session.id, scope: scopes.join(' '), amr: session.amr }, refreshToken)
+  return issueTokens(deps, user, { id: session.id, scope: scopes.join(' '), amr: session.amr, clientId: session.clientId }, refreshToken)
 }
 
 /** A session keeps at most its original scope, less what the user's roles (at the session's strength) no longer allow. */
