@@ -13,6 +13,7 @@ import { parseJsonBody } from './http/json-body.js'
 import { registerSecurityHeaders } from './http/security-headers.js'
 import { registerAdminRoutes } from './http/routes/admin/index.js'
 import { registerRegisterRoutes } from './http/routes/register.js'
+import { registerOidcRoutes } from './http/routes/oidc.js'
 import { registerOpsRoutes } from './http/routes/ops.js'
 import { registerEmailRoutes } from './http/routes/email.js'
 import { registerMfaRoutes } from './http/routes/mfa.js'
@@ -112,7 +113,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   registerMfaRoutes(app, deps) //         /users/me/mfa/totp[/confirm], /users/me/mfa/recovery-codes
   registerPasskeyRoutes(app, deps) //     /users/me/passkeys[/options|/{id}], /passkeys/options
   registerEmailRoutes(app, deps) //       /email/verify[/request], /password/forgot, /password/reset
-  registerWellKnownRoutes(app, deps) //   /.well-known/jwks.json, /.well-known/oauth-authorization-server
+  registerWellKnownRoutes(app, deps) //   /.well-known/jwks.json, /.well-known/openid-configuration, /.well-known/oauth-authorization-server
+  registerOidcRoutes(app, deps) //        /userinfo, /introspect, /users/me/grants[/{client_id}]
   await registerAdminRoutes(app, deps) // /admin/* (one plugin; every route needs scope admin)
   await registerAccountPages(app, deps) // /account/* pages for people (ACCOUNT_PAGES=off: none)
   registerOpsRoutes(app, deps) //         /healthz /readyz /metrics

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify'
 import { type Static, Type } from 'typebox'
 import type { Deps } from '../../deps/types.js'
 import { logout, revokeToken } from '../../sessions/end.js'
+import { authenticateClient } from '../../oidc/client-auth.js'
 import { clientMeta, currentAuth, requireUser } from '../auth.js'
+import { presentedClient } from '../client-credentials.js'
 import { limit, RULES } from '../rate-limit.js'
 import { bearer, errors, RevokeBody } from '../schemas.js'
 
@@ -16,12 +18,17 @@ export function registerRevokeRoutes(app: FastifyInstance, deps: Deps): void {
         tags: ['tokens'],
         consumes: ['application/x-www-form-urlencoded', 'application/json'],
         body: RevokeBody,
-        response: { 200: Type.Object({}), 422: errors.validation },
+        response: { 200: Type.Object({}), 400: errors.oauth, 401: errors.oauth, 422: errors.validation },
       },
       preHandler: limit(deps, RULES.revoke),
     },
     async function revoke(request, reply) {
-      await revokeToken(deps, request.body.token, request.body.token_type_hint, clientMeta(request))
+      // A client's tokens are revoked by that client (client_secret_basic, client_secret_post, or a
+      // public client's client_id: RFC 7009 §2.1); the token API's by a request that names none.
+      reply.header('cache-control', 'no-store')
+      const creds = presentedClient(request)
+      const client = creds ? await authenticateClient(deps, creds, clientMeta(request)) : null
+      await revokeToken(deps, request.body.token, request.body.token_type_hint, clientMeta(request), client)
       reply.header('cache-control', 'no-store')
       return {}
     },
