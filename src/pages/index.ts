@@ -5,10 +5,13 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Deps } from '../deps/types.js'
 import { DomainError } from '../errors.js'
 import { toHttp } from '../http/http-errors.js'
+import { PAGE_CSP } from './csp.js'
 import { html } from './html.js'
 import { formError, layout } from './layout.js'
 import { frameOf, loadPageState, pageKit, sendPage } from './kit.js'
 import { registerAppPages } from './routes/apps.js'
+import { registerAuthorizePages } from './routes/authorize.js'
+import { registerEndSessionPages } from './routes/end-session.js'
 import { registerMailLinkPages } from './routes/password.js'
 import { registerProfilePages } from './routes/profile.js'
 import { registerPasskeyPages } from './routes/passkeys.js'
@@ -26,8 +29,7 @@ const ASSETS_DIR = join(import.meta.dirname, '..', '..', 'templates', 'pages')
  * must refuse (an opaque origin is what a hostile sandboxed frame sends too).
  */
 const PAGE_HEADERS = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy': PAGE_CSP,
   'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
 }
@@ -62,11 +64,22 @@ export async function registerAccountPages(app: FastifyInstance, deps: Deps): Pr
         registerSecurityPages(scoped, kit) //  /account/security[/password|/totp...], /account/passkeys/:id/{rename,remove}
         registerPasskeyPages(scoped, kit) //   /account/login/passkey[/options], /account/passkeys[/options] (JSON, from passkeys.js)
         registerSessionPages(scoped, kit) //   /account/sessions[/end]
-        registerAppPages(scoped) //            /account/apps
+        registerAppPages(scoped, kit) //       /account/apps[/revoke]
       })
     },
     { prefix: '/account' },
   )
+  // The OpenID Connect endpoints a browser visits: pages too (the same headers, session and CSRF
+  // state), at the paths discovery names. No not-found handler here: this scope is the root's.
+  await app.register(async function oidcPages(pages) {
+    pages.addHook('onRequest', async (_request, reply) => {
+      reply.headers(PAGE_HEADERS)
+    })
+    pages.addHook('onRequest', loadPageState(kit))
+    pages.setErrorHandler(pageErrorHandler)
+    registerAuthorizePages(pages, kit) //  /authorize, /authorize/consent
+    registerEndSessionPages(pages, kit) // /end-session[/confirm]
+  })
 }
 
 /** A DomainError from a guard (CSRF, a limit) becomes a page with the API's status and words; anything else goes to the app's handler. */

@@ -92,7 +92,7 @@ export function text(request: FastifyRequest, name: string): string {
  * /account: no open redirect (RFC 9700 §4.11).
  */
 export function safeReturnTo(value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 2048) return '/account'
+  if (typeof value !== 'string' || value.length === 0 || value.length > 4096) return '/account'
   if (!value.startsWith('/') || /[\\\u0000-\u001f\u007f]/.test(value)) return '/account'
   const base = 'http://gatehouse.invalid'
   try {

@@ -4,6 +4,7 @@ import { authenticateWithPassword, completeSecondFactor, type Authenticated } fr
 import { clientMeta } from '../../http/auth.js'
 import { passwordWork } from '../../http/password-work.js'
 import { limit, RULES } from '../../http/rate-limit.js'
+import { allowAuthorizeTarget } from '../authorize-target.js'
 import { startBrowserSession } from '../browser-sign-in.js'
 import { logout } from '../../sessions/end.js'
 import { readCookie, setCookie } from '../cookies.js'
@@ -69,15 +70,21 @@ ${field({ name: 'recovery_code', label: 'Recovery code', autocomplete: 'off', er
     return reply.redirect(returnTo, 303)
   }
 
-  app.get<{ Querystring: { return_to?: string; notice?: string } }>('/login', { schema: { hide: true } }, async function loginForm(request, reply) {
-    const returnTo = safeReturnTo(request.query.return_to)
-    if (pageState(request).browser) return reply.redirect(returnTo, 303)
-    return sendPage(reply, 200, loginPage(request, { returnTo, notice: noticeFor(NOTICES, request.query.notice) }))
-  })
+  app.get<{ Querystring: { return_to?: string; notice?: string; prompt?: string; login_hint?: string } }>(
+    '/login',
+    { schema: { hide: true }, preHandler: allowAuthorizeTarget(kit) },
+    async function loginForm(request, reply) {
+      const returnTo = safeReturnTo(request.query.return_to)
+      // prompt=login (from /authorize): the form, even for a signed-in browser (OpenID Connect Core §3.1.2.1).
+      if (pageState(request).browser && request.query.prompt !== 'login') return reply.redirect(returnTo, 303)
+      const hint = typeof request.query.login_hint === 'string' ? request.query.login_hint.slice(0, 256) : undefined
+      return sendPage(reply, 200, loginPage(request, { returnTo, notice: noticeFor(NOTICES, request.query.notice), ...(hint ? { username: hint } : {}) }))
+    },
+  )
 
   app.post(
     '/login',
-    { schema: { hide: true }, preHandler: [checkForm(kit), limit(deps, RULES.token), passwordWork(deps)] },
+    { schema: { hide: true }, preHandler: [checkForm(kit), limit(deps, RULES.token), allowAuthorizeTarget(kit), passwordWork(deps)] },
     async function loginSubmit(request, reply) {
       const returnTo = safeReturnTo(text(request, 'return_to'))
       const username = text(request, 'username')
@@ -94,27 +101,35 @@ ${field({ name: 'recovery_code', label: 'Recovery code', autocomplete: 'off', er
     },
   )
 
-  app.get<{ Querystring: { return_to?: string } }>('/login/mfa', { schema: { hide: true } }, async function mfaForm(request, reply) {
-    const returnTo = safeReturnTo(request.query.return_to)
-    if (!readCookie(request, names.mfa)) return reply.redirect('/account/login?notice=expired', 303)
-    return sendPage(reply, 200, mfaPage(request, { returnTo }))
-  })
+  app.get<{ Querystring: { return_to?: string } }>(
+    '/login/mfa',
+    { schema: { hide: true }, preHandler: allowAuthorizeTarget(kit) },
+    async function mfaForm(request, reply) {
+      const returnTo = safeReturnTo(request.query.return_to)
+      if (!readCookie(request, names.mfa)) return reply.redirect('/account/login?notice=expired', 303)
+      return sendPage(reply, 200, mfaPage(request, { returnTo }))
+    },
+  )
 
-  app.post('/login/mfa', { schema: { hide: true }, preHandler: [checkForm(kit), limit(deps, RULES.token)] }, async function mfaSubmit(request, reply) {
-    const returnTo = safeReturnTo(text(request, 'return_to'))
-    const otp = text(request, 'otp')
-    const recoveryCode = text(request, 'recovery_code')
-    const mfaToken = readCookie(request, names.mfa) ?? ''
-    try {
-      const authn = await completeSecondFactor(deps, { mfaToken, ...(recoveryCode ? { recoveryCode } : { otp }) }, clientMeta(request))
-      return await signIn(request, reply, authn, returnTo)
-    } catch (err) {
-      const errors = formErrors(err, { invalid_otp: recoveryCode ? 'recovery_code' : 'otp', invalid_fields: 'otp' })
-      // The challenge is gone (expired, spent, its password changed): start again.
-      if ((err as { code?: string }).code === 'invalid_mfa_token') return reply.redirect('/account/login?notice=expired', 303)
-      return sendPage(reply, errors.status, mfaPage(request, { returnTo, errors }))
-    }
-  })
+  app.post(
+    '/login/mfa',
+    { schema: { hide: true }, preHandler: [checkForm(kit), limit(deps, RULES.token), allowAuthorizeTarget(kit)] },
+    async function mfaSubmit(request, reply) {
+      const returnTo = safeReturnTo(text(request, 'return_to'))
+      const otp = text(request, 'otp')
+      const recoveryCode = text(request, 'recovery_code')
+      const mfaToken = readCookie(request, names.mfa) ?? ''
+      try {
+        const authn = await completeSecondFactor(deps, { mfaToken, ...(recoveryCode ? { recoveryCode } : { otp }) }, clientMeta(request))
+        return await signIn(request, reply, authn, returnTo)
+      } catch (err) {
+        const errors = formErrors(err, { invalid_otp: recoveryCode ? 'recovery_code' : 'otp', invalid_fields: 'otp' })
+        // The challenge is gone (expired, spent, its password changed): start again.
+        if ((err as { code?: string }).code === 'invalid_mfa_token') return reply.redirect('/account/login?notice=expired', 303)
+        return sendPage(reply, errors.status, mfaPage(request, { returnTo, errors }))
+      }
+    },
+  )
 
   app.post('/logout', { schema: { hide: true }, preHandler: checkForm(kit) }, async function logoutSubmit(request, reply) {
     const b = pageState(request).browser
