@@ -103,7 +103,7 @@ test('session list marks the current one; ending one revokes its tokens; others 
   const sidA = decodeJwt(a.access_token).payload.sid
   const sidB = decodeJwt(b.access_token).payload.sid as string
   assert.deepEqual(sessions.find((s) => s.current)?.id, sidA)
-  assert.deepEqual(Object.keys(sessions[0]!).sort(), ['created_at', 'current', 'id', 'ip', 'last_used_at', 'user_agent'])
+  assert.deepEqual(Object.keys(sessions[0]!).sort(), ['client_id', 'created_at', 'current', 'id', 'ip', 'last_used_at', 'user_agent'])
 
   await registerUser(app, { username: 'mallory', password: 'mallorys passphrase' })
   const m = await login(app, 'mallory', 'mallorys passphrase')
