@@ -233,14 +233,20 @@ test('/password/forgot takes the same time whether or not an account has the add
   }
   const known: number[] = []
   const unknown: number[] = []
+  // In a random order within each pair: whatever a request's background half leaves running
+  // (its queued message is claimed and marked after its event) then falls before known and
+  // unknown samples alike, instead of always before the unknown one.
   for (let i = 0; i < 41; i++) {
-    known.push(await time(`known${i % 3}@example.com`))
-    unknown.push(await time(`stranger${i}@example.com`))
+    const pair = [() => time(`known${i % 3}@example.com`).then((ms) => known.push(ms)), () => time(`stranger${i}@example.com`).then((ms) => unknown.push(ms))]
+    if (Math.random() < 0.5) pair.reverse()
+    for (const run of pair) await run()
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
   const [k, u] = [median(known), median(unknown)]
-  t.diagnostic(`median known ${k.toFixed(2)} ms, unknown ${u.toFixed(2)} ms`)
-  assert.ok(Math.abs(k - u) / Math.max(k, u) < 0.15, `known ${k.toFixed(2)} ms vs unknown ${u.toFixed(2)} ms`)
+  // Paired within each pair of requests, so load that comes and goes (CI's other lanes) cancels out.
+  const ratio = median(known.map((ms, i) => ms / unknown[i]!))
+  t.diagnostic(`median known ${k.toFixed(2)} ms, unknown ${u.toFixed(2)} ms, median ratio ${ratio.toFixed(3)}`)
+  assert.ok(Math.abs(ratio - 1) < 0.15, `known ${k.toFixed(2)} ms vs unknown ${u.toFixed(2)} ms (median ratio ${ratio.toFixed(3)})`)
 })
 
 // @see the issue 8 review: links sent before must not outlive a reset, and a reset proves the mailbox.
