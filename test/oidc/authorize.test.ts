@@ -212,3 +212,55 @@ test('authorize: the consent form is CSRF-protected and bound to the signed-in b
   // Control: the person's own form works.
   assert.ok(redirectParams(await page.post('/authorize/consent', { ...fields, decision: 'allow' })).get('code'))
 })
+
+test('authorize and end-session: hostile input (NUL, huge, repeated, odd Unicode, JSON bodies) gets a 4xx or a redirect, never a 5xx', async (t) => {
+  const { app, deps } = await buildTestApp(t)
+  const client = await registerClient(app, deps)
+  const { page } = await signedInBrowser(app)
+  const odd = ['\u0000', '%00', '\uD800', 'x'.repeat(70_000), '../../etc/passwd', '<script>', '__proto__', 'constructor', ' ', '']
+  const names = [
+    'response_type',
+    'client_id',
+    'redirect_uri',
+    'scope',
+    'state',
+    'nonce',
+    'code_challenge',
+    'code_challenge_method',
+    'prompt',
+    'max_age',
+    'login_hint',
+    'id_token_hint',
+    'post_logout_redirect_uri',
+  ]
+  const base = {
+    response_type: 'code',
+    client_id: client.client_id,
+    redirect_uri: REDIRECT,
+    scope: 'openid',
+    code_challenge: pkce().challenge,
+    code_challenge_method: 'S256',
+  }
+  for (const name of names) {
+    for (const value of odd) {
+      const q = new URLSearchParams({ ...base, [name]: value }).toString()
+      for (const res of [
+        await page.get(`/authorize?${q}`),
+        await page.get(`/authorize?${q}&${name}=again`),
+        await page.post('/authorize', { ...base, [name]: value }),
+        await page.get(`/end-session?${q}`),
+        await app.inject({
+          method: 'POST',
+          url: '/authorize',
+          headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify({ ...base, [name]: [value, { a: 1 }] }),
+        }),
+      ]) {
+        assert.ok(res.statusCode < 500, `${name}=${JSON.stringify(value.slice(0, 20))}: ${res.statusCode} ${res.body.slice(0, 200)}`)
+      }
+    }
+  }
+  const still = await page.get(authorizeUrl(client, { code_challenge: pkce().challenge }))
+  assert.equal(still.statusCode, 200, 'still serving: the consent page')
+  assert.match(still.body, /value="allow"/)
+})
