@@ -15,9 +15,10 @@ const SCRIPT = join(import.meta.dirname, 'authlib_rp.py')
 const CALLBACK = 'https://rp.example.org/cb'
 
 test('Authlib (Python) signs a person in through the code flow and uses every endpoint', async (t) => {
-  const { app, deps, base } = await servedApp(t)
+  const { app, deps, base } = await servedApp(t, { ROLE_SCOPES: 'user=user;admin=user admin;service=reports:read' })
   const rp = await registerClient(app, deps, {
     name: 'Python RP',
+    scopes: ['openid', 'profile', 'email', 'offline_access', 'reports:read'],
     redirect_uris: [CALLBACK],
     grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
   })
@@ -42,5 +43,5 @@ test('Authlib (Python) signs a person in through the code flow and uses every en
   assert.equal(seen.refreshed, true)
   assert.deepEqual(seen.introspected, { active: true, sub: user.id, client_id: rp.client_id })
   assert.deepEqual(seen.after_revocation, { active: false })
-  assert.deepEqual(seen.client_credentials, { scope: 'user', has_refresh: false })
+  assert.deepEqual(seen.client_credentials, { scope: 'reports:read', has_refresh: false })
 })

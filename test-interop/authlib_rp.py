@@ -85,7 +85,7 @@ def main():
     client.revoke_token(meta["revocation_endpoint"], token=refreshed["refresh_token"])
     after = client.introspect_token(meta["introspection_endpoint"], token=refreshed["access_token"]).json()
 
-    service = OAuth2Session(client_id, secret, scope="user", token_endpoint_auth_method="client_secret_post")
+    service = OAuth2Session(client_id, secret, scope="reports:read", token_endpoint_auth_method="client_secret_post")
     cc = service.fetch_token(meta["token_endpoint"], grant_type="client_credentials")
 
     print(json.dumps({

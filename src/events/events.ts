@@ -68,6 +68,8 @@ export const EVENT_TYPES = {
   'consent.revoked': { audit: true, level: 'info' },
   // RFC 6749 §4.1.2: a code presented twice; what it issued is revoked.
   'code.replayed': { audit: true, level: 'warn' },
+  // The same code again, once its session has ended: nothing left to revoke, so no audit row (or one per replay would be written forever).
+  'code.replay_refused': { audit: false, level: 'debug' },
   // client_credentials: one per call, so metrics and logs only (an audit row each would cap the grant at the disk's commit rate).
   'client.token_issued': { audit: false, level: 'debug' },
 } as const satisfies Record<string, { audit: boolean; level: 'debug' | 'info' | 'warn' }>

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fast
 import type { ClientMeta } from '../events/events.js'
 import { couldNotValidate, insufficientAuthentication, insufficientScope, notAuthenticated } from '../errors.js'
 import { bearerToken } from '../guards/bearer.js'
+import { CLIENT_ID } from '../sessions/issue-tokens.js'
 import { assertRequirement } from '../guards/verify-request.js'
 import { type AuthContext, checkAccessToken, type SessionCheckDeps } from '../guards/session-check.js'
 
@@ -61,6 +62,19 @@ function guard(deps: GuardDeps, check: (auth: AuthContext) => void): Hook {
 /** Guard for routes that need a signed-in user: the analog of FastAPI's `Depends(get_current_user)`. */
 export function requireUser(deps: GuardDeps): Hook {
   return guard(deps, () => {})
+}
+
+/**
+ * Guard for the routes that change or reveal a person's own account (email, password, factors,
+ * passkeys, sessions, consents). The token API's and the pages' sessions may (they are the person
+ * at Gatehouse itself); a session issued to an OpenID Connect client only with scope `user`, which
+ * its consent page spells out: a third-party app allowed to "know who you are" must not add its own
+ * passkey or end the person's other sessions. (GET /users/me and /userinfo need no more.)
+ */
+export function requireAccount(deps: GuardDeps): Hook {
+  return guard(deps, (auth) => {
+    if (auth.claims.client_id !== CLIENT_ID && !auth.scopes.includes('user')) throw insufficientScope(['user'])
+  })
 }
 
 /** Guard for routes that need every one of `scopes`: 401 without a valid token, 403 without the scope. */

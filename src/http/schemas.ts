@@ -71,18 +71,24 @@ export const TokenBody = Type.Object(
   { additionalProperties: false },
 )
 
-export const TokenResponseSchema = Type.Object(
-  {
-    access_token: Type.String(),
-    token_type: Type.Literal('bearer'),
-    expires_in: Type.Integer(),
-    refresh_token: Type.Optional(Type.String()),
-    scope: Type.String(),
-    id_token: Type.Optional(Type.String({ description: 'OpenID Connect: with scope openid on the authorization_code grant' })),
-    mfa_enrollment_required: Type.Optional(Type.Literal(true, { description: "MFA_REQUIRED_ROLES: enrol a second factor to get those roles' scopes" })),
-  },
-  { additionalProperties: false },
-)
+const tokenFields = {
+  access_token: Type.String(),
+  token_type: Type.Literal('bearer'),
+  expires_in: Type.Integer(),
+}
+const tokenExtras = {
+  id_token: Type.Optional(Type.String({ description: 'OpenID Connect: with scope openid on the authorization_code grant' })),
+  mfa_enrollment_required: Type.Optional(Type.Literal(true, { description: "MFA_REQUIRED_ROLES: enrol a second factor to get those roles' scopes" })),
+}
+/**
+ * Two shapes, so that the serializer (which writes optional members after the required ones)
+ * keeps the tutorial's order, refresh_token before scope; the second is for answers without one
+ * (client_credentials, a code flow without offline_access).
+ */
+export const TokenResponseSchema = Type.Union([
+  Type.Object({ ...tokenFields, refresh_token: Type.String(), scope: Type.String(), ...tokenExtras }, { additionalProperties: false }),
+  Type.Object({ ...tokenFields, scope: Type.String(), ...tokenExtras }, { additionalProperties: false }),
+])
 
 export const RevokeBody = Type.Object(
   {

@@ -3,11 +3,19 @@ import type { Deps } from '../deps/types.js'
 import { AUTHORIZE_ERRORS, type AuthorizeErrorCode } from '../errors.js'
 import { type ClientMeta, recordWith } from '../events/events.js'
 import { newId } from '../lib/ids.js'
+import type { RateRule } from '../rate-limit/limiter.js'
 import type { BrowserSession } from '../sessions/browser-session.js'
 import { type AuthorizeRequest, authorizationResponseUrl } from './authorize-request.js'
 import { AUTHORIZATION_CODE_TTL_SECONDS, hashAuthorizationCode, MAX_LIVE_CODES_PER_USER, newAuthorizationCode } from './codes.js'
 
-type AuthorizeDeps = Pick<Deps, 'store' | 'clock' | 'config' | 'events'>
+type AuthorizeDeps = Pick<Deps, 'store' | 'clock' | 'config' | 'events' | 'limiter'>
+
+/**
+ * Codes per person: each becomes a session row when redeemed, so the code flow is bounded per
+ * target like the password grant is per address. A minute's worth covers any number of apps and
+ * tabs signing one person in; a loop minting sessions is not.
+ */
+export const CODES_PER_USER: RateRule = { name: 'authorize-user', limit: 30, windowSeconds: 60 }
 
 /** What the authorization endpoint does next: the browser-facing edge (pages/routes/authorize.ts) carries it out. */
 export type AuthorizeStep =
@@ -68,6 +76,11 @@ export async function authorize(
   const scopes = grantableScopes(deps, req, browser)
   if (scopes.length === 0) return fail('invalid_scope')
   if (decision === 'deny') return fail('access_denied')
+  // RFC 8252 §8.6: a public client on a loopback or private-use redirect URI cannot prove who it
+  // is (any local program can listen on a port or claim a scheme), so it never gets a code
+  // without the person's say, first-party or not.
+  const assured = req.client.confidential || req.redirectUri.startsWith('https://')
+  if (decision === undefined && !assured) return none ? fail('consent_required') : { kind: 'consent', scopes }
   if (decision === undefined && !req.client.firstParty) {
     const consent = await deps.store.findConsent(browser.user.id, req.client.id)
     const covered = consent !== null && scopes.every((s) => consent.scopes.includes(s))
@@ -90,6 +103,9 @@ export async function authorize(
       (audit) => deps.store.grantConsent(browser.user.id, req.client.id, scopes, deps.clock(), audit),
       () => true,
     )
+  }
+  if (deps.config.rateLimit && !(await deps.limiter.consume(browser.user.id, CODES_PER_USER, deps.clock())).allowed) {
+    return fail('temporarily_unavailable')
   }
   const code = await issueCode(deps, req, browser, scopes)
   return { kind: 'redirect', url: authorizationResponseUrl(req.redirectUri, issuer, { code, state: req.state }) }

@@ -71,7 +71,7 @@ export async function authenticateClient(deps: ClientAuthDeps, creds: ClientCred
     throw invalidClient()
   }
   if (creds.secret === null) throw invalidClient()
-  // Hashed and compared whether or not the client exists.
+  // Client ids are public (see above), so an unknown one needs no decoy hash: it is refused at once.
   if (client && clientSecretMatches(creds.clientId, creds.secret, client.secretHash)) return client
   if (deps.config.rateLimit) {
     for (const [key, rule] of keysFor(deps, creds.clientId, meta)) {

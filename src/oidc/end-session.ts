@@ -9,7 +9,7 @@ type EndSessionDeps = Pick<Deps, 'store' | 'keys' | 'idTokenKeys' | 'tokens' | '
 export interface EndSessionRequest {
   /** Where to go after: a registered post_logout_redirect_uri (exact), with `state`; null: the signed-out page. */
   redirect: string | null
-  /** The hint names this browser's session (or its person): no confirmation needed (§2: the OP SHOULD ask otherwise). */
+  /** The hint names this browser's session: no confirmation needed (§2: the OP SHOULD ask otherwise). */
   confirmed: boolean
 }
 
@@ -41,6 +41,8 @@ export async function checkEndSession(
     if (state !== undefined) url.searchParams.append('state', state)
     redirect = url.toString()
   }
-  const confirmed = browser !== null && hint !== null && (hint.sid === browser.session.id || hint.sub === browser.user.id)
+  // Only the hint of this very browser session: an ID token the person got in another session (any
+  // relying party holds some, expired or not) would otherwise sign them out without asking.
+  const confirmed = browser !== null && hint !== null && hint.sid === browser.session.id
   return { redirect, confirmed }
 }

@@ -81,7 +81,8 @@ async function clientTokenIntrospection(deps: IntrospectDeps, token: string): Pr
     const { payload } = await jwtVerify(
       token,
       async (header) => {
-        const key = deps.keys.verification(header.kid, now)
+        // A key rotated in by another instance verifies at once (the ring reloads, rate-limited).
+        const key = deps.keys.verification(header.kid, now) ?? (await deps.keys.resolveUnknown(header.kid, now))
         if (!key) throw new Error('unknown kid')
         return key
       },

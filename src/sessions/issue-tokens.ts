@@ -40,7 +40,7 @@ export async function issueTokens(
     },
     deps.clock(),
   )
-  const tokens: TokenResponse = { access_token: access, token_type: 'bearer', expires_in: deps.tokens.ttlSeconds, scope: session.scope }
-  if (refreshToken !== null) tokens.refresh_token = refreshToken
-  return tokens
+  // In the tutorial's order: access_token, token_type, expires_in, refresh_token, scope.
+  const head = { access_token: access, token_type: 'bearer', expires_in: deps.tokens.ttlSeconds } as const
+  return refreshToken === null ? { ...head, scope: session.scope } : { ...head, refresh_token: refreshToken, scope: session.scope }
 }

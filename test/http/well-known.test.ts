@@ -62,7 +62,14 @@ test('RFC 8414 metadata names the endpoints', async (t) => {
   assert.equal(m.token_endpoint, 'https://auth.example.com/token')
   assert.equal(m.jwks_uri, 'https://auth.example.com/.well-known/jwks.json')
   assert.equal(m.revocation_endpoint, 'https://auth.example.com/revoke')
-  assert.deepEqual(m.grant_types_supported, ['password', 'urn:gatehouse:grant-type:mfa-otp', 'refresh_token', 'urn:gatehouse:grant-type:passkey'])
+  assert.deepEqual(m.grant_types_supported, [
+    'password',
+    'urn:gatehouse:grant-type:mfa-otp',
+    'refresh_token',
+    'urn:gatehouse:grant-type:passkey',
+    'authorization_code',
+    'client_credentials',
+  ])
   // Every advertised grant is one the token endpoint accepts (it answers something other than unsupported_grant_type).
   for (const grant of m.grant_types_supported as string[]) {
     const r = await app.inject({
@@ -73,6 +80,6 @@ test('RFC 8414 metadata names the endpoints', async (t) => {
     })
     assert.notEqual(r.json().error, 'unsupported_grant_type', grant)
   }
-  assert.deepEqual(m.token_endpoint_auth_methods_supported, ['none'])
-  assert.deepEqual(m.scopes_supported, ['user', 'admin'])
+  assert.deepEqual(m.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none'])
+  assert.deepEqual(m.scopes_supported, ['openid', 'profile', 'email', 'offline_access', 'user', 'admin'])
 })

@@ -18,19 +18,20 @@ function tokenRequestAt(app: import('fastify').FastifyInstance, url: string, cli
 }
 
 test('client_credentials: a token for the client itself (sub = client_id), no refresh or ID token; person scopes and unauthorised clients refused', async (t) => {
-  const { app, deps } = await buildTestApp(t)
-  const service = await registerClient(app, deps, { grant_types: ['client_credentials'], scopes: ['user', 'openid'] })
+  const { app, deps } = await buildTestApp(t, { ROLE_SCOPES: 'user=user;admin=user admin;service=reports:read' })
+  const service = await registerClient(app, deps, { grant_types: ['client_credentials'], scopes: ['reports:read', 'user', 'openid'] })
   const res = await tokenRequest(app, service, { grant_type: 'client_credentials' })
   assert.equal(res.statusCode, 200, res.body)
   const body = res.json()
   assert.deepEqual(Object.keys(body).sort(), ['access_token', 'expires_in', 'scope', 'token_type'])
-  assert.equal(body.scope, 'user')
+  assert.equal(body.scope, 'reports:read', "by default the client's own scopes, not the person ones (user, openid)")
   const claims = JSON.parse(Buffer.from(body.access_token.split('.')[1], 'base64url').toString())
   assert.equal(claims.sub, service.client_id)
   assert.equal(claims.client_id, service.client_id)
   assert.equal(claims.sid, undefined)
   assert.equal((await me(app, body.access_token)).statusCode, 401, 'no person behind it: no user route opens')
   assert.equal((await tokenRequest(app, service, { grant_type: 'client_credentials', scope: 'openid' })).json().error, 'invalid_scope')
+  assert.equal((await tokenRequest(app, service, { grant_type: 'client_credentials', scope: 'user' })).json().error, 'invalid_scope')
   assert.equal((await tokenRequest(app, service, { grant_type: 'client_credentials', scope: 'admin' })).json().error, 'invalid_scope')
   assert.equal((await tokenRequest(app, { ...service, client_secret: 'nope' }, { grant_type: 'client_credentials' })).statusCode, 401)
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createLocalJWKSet, jwtVerify } from 'jose'
 import { buildTestApp, testClock } from '../helpers/build-app.js'
-import { bearer, decodeJwt, me } from '../helpers/fixtures.js'
+import { bearer, decodeJwt, login, me } from '../helpers/fixtures.js'
 import { authorizeCode, exchange, ISSUER, pkce, REDIRECT, registerClient, signedInBrowser, tokenRequest } from '../helpers/oidc.js'
 
 test('code exchange: access, ID and refresh tokens; the ID token verifies against JWKS with RS256 and carries the contract claims', async (t) => {
@@ -38,7 +38,8 @@ test('code exchange: access, ID and refresh tokens; the ID token verifies agains
   assert.equal(access.client_id, client.client_id)
   assert.equal(access.sub, user.id)
   assert.equal((await me(app, tokens.access_token)).statusCode, 200, 'opens /users/me like any user token')
-  const sessions = (await app.inject({ method: 'GET', url: '/users/me/sessions', headers: bearer(tokens.access_token) })).json()
+  const own = await login(app, 'alice', 'correct horse battery')
+  const sessions = (await app.inject({ method: 'GET', url: '/users/me/sessions', headers: bearer(own.access_token) })).json()
   assert.ok(
     sessions.some((s: { client_id?: string }) => s.client_id === client.client_id),
     'the session names its client',

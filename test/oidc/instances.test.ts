@@ -8,7 +8,7 @@ import { bearer, login, me } from '../helpers/fixtures.js'
 import { authorizeCode, authorizeUrl, exchange, pkce, registerClient, signedInBrowser } from '../helpers/oidc.js'
 import { TEST_ON_POSTGRES, TEST_REDIS_URL } from '../helpers/postgres.js'
 
-const REDIS = TEST_ON_POSTGRES ? { REDIS_URL: TEST_REDIS_URL } : {}
+const REDIS: Record<string, string> = TEST_ON_POSTGRES ? { REDIS_URL: TEST_REDIS_URL } : {}
 
 test('two instances: a code from A is redeemed on B, replayed on A it revokes; a consent revoked on B is gone on A', async (t) => {
   const env = { ...sharedDatabase(t), ...REDIS }

@@ -82,11 +82,11 @@ test('openid-client: discovery, code flow with PKCE and nonce through the pages,
 })
 
 test('openid-client: client_credentials for a service, and a public client (no secret) with PKCE', async (t) => {
-  const { app, deps, base } = await servedApp(t)
-  const service = await registerClient(app, deps, { name: 'Worker', grant_types: ['client_credentials'], scopes: ['user'], redirect_uris: [CALLBACK] })
+  const { app, deps, base } = await servedApp(t, { ROLE_SCOPES: 'user=user;admin=user admin;service=reports:read' })
+  const service = await registerClient(app, deps, { name: 'Worker', grant_types: ['client_credentials'], scopes: ['reports:read'], redirect_uris: [CALLBACK] })
   const svc = await oidc.discovery(new URL(base), service.client_id, service.client_secret, undefined, { execute: [oidc.allowInsecureRequests] })
-  const cc = await oidc.clientCredentialsGrant(svc, { scope: 'user' })
-  assert.equal(cc.scope, 'user')
+  const cc = await oidc.clientCredentialsGrant(svc, { scope: 'reports:read' })
+  assert.equal(cc.scope, 'reports:read')
   assert.equal(cc.refresh_token, undefined)
   assert.equal((await oidc.tokenIntrospection(svc, cc.access_token)).active, true)
 

@@ -4,7 +4,7 @@ import { resendVerification, verifyEmail } from '../../accounts/email.js'
 import { forgotPassword, resetPassword } from '../../accounts/password-reset.js'
 import { toUserView } from '../../accounts/user-view.js'
 import type { Deps } from '../../deps/types.js'
-import { clientMeta, currentAuth, requireUser } from '../auth.js'
+import { clientMeta, currentAuth, requireAccount } from '../auth.js'
 import { passwordWork } from '../password-work.js'
 import { limit, RULES } from '../rate-limit.js'
 import { bearer, errors, ForgotBody, MailTokenBody, ResetBody, UserSchema } from '../schemas.js'
@@ -21,7 +21,7 @@ export function registerEmailRoutes(app: FastifyInstance, deps: Deps): void {
         summary: 'Send the verification message again',
         response: { 202: errors.noContent, 400: errors.detail, 401: errors.detail },
       },
-      preHandler: [requireUser(deps), limit(deps, RULES.mailIp), limit(deps, RULES.mailUser, (request) => currentAuth(request).user.id)],
+      preHandler: [requireAccount(deps), limit(deps, RULES.mailIp), limit(deps, RULES.mailUser, (request) => currentAuth(request).user.id)],
     },
     async function requestVerification(request, reply) {
       await resendVerification(deps, currentAuth(request).user, clientMeta(request))

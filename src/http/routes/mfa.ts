@@ -2,14 +2,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Static } from 'typebox'
 import type { Deps } from '../../deps/types.js'
 import { confirmTotpEnrolment, disableTotp, regenerateRecoveryCodes, startTotpEnrolment } from '../../mfa/totp.js'
-import { clientMeta, currentAuth, requireUser } from '../auth.js'
+import { clientMeta, currentAuth, requireAccount } from '../auth.js'
 import { passwordWork } from '../password-work.js'
 import { limit, RULES } from '../rate-limit.js'
 import { bearer, errors, ReauthBody, RecoveryCodesResponse, TotpConfirmBody, TotpEnrolBody, TotpEnrolResponse } from '../schemas.js'
 
 /** /users/me/mfa/*: TOTP enrolment, confirmation, turning it off, new recovery codes. */
 export function registerMfaRoutes(app: FastifyInstance, deps: Deps): void {
-  const guard = requireUser(deps)
+  const guard = requireAccount(deps)
   const common = { tags: ['mfa'], security: bearer }
   const byUser = (request: FastifyRequest) => currentAuth(request).user.id
   // Each checks the password (or a code): limited like the other re-authenticating routes.

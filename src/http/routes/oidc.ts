@@ -6,7 +6,7 @@ import { scopedClaims } from '../../oidc/claims.js'
 import { authenticateClient } from '../../oidc/client-auth.js'
 import { listGrants, revokeGrant } from '../../oidc/grants.js'
 import { introspect } from '../../oidc/introspect.js'
-import { clientMeta, currentAuth, requireUser } from '../auth.js'
+import { clientMeta, currentAuth, requireAccount, requireUser } from '../auth.js'
 import { presentedClient } from '../client-credentials.js'
 import { bearer, errors } from '../schemas.js'
 
@@ -25,6 +25,7 @@ const noStore = { 'cache-control': 'no-store', pragma: 'no-cache' }
 /** /userinfo (OpenID Connect Core §5.3), /introspect (RFC 7662), and the person's consents (/users/me/grants). */
 export function registerOidcRoutes(app: FastifyInstance, deps: Deps): void {
   const guard = requireUser(deps)
+  const account = requireAccount(deps)
 
   const userinfo = async (request: FastifyRequest, reply: { headers(h: Record<string, string>): unknown }) => {
     const auth = currentAuth(request)
@@ -79,7 +80,7 @@ export function registerOidcRoutes(app: FastifyInstance, deps: Deps): void {
         security: bearer,
         response: { 200: Type.Object({ grants: Type.Array(GrantSchema) }), 401: errors.detail },
       },
-      preHandler: guard,
+      preHandler: account,
     },
     async function readGrants(request, reply) {
       reply.headers(noStore)
@@ -97,7 +98,7 @@ export function registerOidcRoutes(app: FastifyInstance, deps: Deps): void {
         params: Type.Object({ client_id: Type.String({ maxLength: 256 }) }),
         response: { 204: errors.noContent, 401: errors.detail, 404: errors.detail },
       },
-      preHandler: guard,
+      preHandler: account,
     },
     async function deleteGrant(request, reply) {
       await revokeGrant(deps, currentAuth(request).user.id, request.params.client_id, clientMeta(request))

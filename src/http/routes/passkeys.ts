@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
 import type { Deps } from '../../deps/types.js'
+import { CLIENT_ID } from '../../sessions/issue-tokens.js'
 import { passkeyAuthenticationOptions } from '../../passkeys/authentication.js'
 import { listPasskeys, removePasskey, renamePasskey } from '../../passkeys/manage.js'
 import { passkeyRegistrationOptions, registerPasskey } from '../../passkeys/registration.js'
 import type { RateRule } from '../../rate-limit/limiter.js'
 import { addressKey } from '../../lib/client-address.js'
-import { clientMeta, currentAuth, requireUser } from '../auth.js'
+import { clientMeta, currentAuth, requireAccount } from '../auth.js'
 import {
   AddPasskeyBody,
   CreationOptionsSchema,
@@ -31,7 +32,7 @@ export const PASSKEY_RULES = {
 
 /** /users/me/passkeys (bearer): add, list, rename, remove; /passkeys/options: a sign-in ceremony's challenge. The sign-in itself is the passkey grant of POST /token. */
 export function registerPasskeyRoutes(app: FastifyInstance, deps: Deps): void {
-  const guard = requireUser(deps)
+  const guard = requireAccount(deps)
   const common = { tags: ['passkeys'], security: bearer }
   const byUser = (request: FastifyRequest) => currentAuth(request).user.id
   const noStore = { 'cache-control': 'no-store' }
@@ -65,9 +66,12 @@ export function registerPasskeyRoutes(app: FastifyInstance, deps: Deps): void {
     },
     async function passkeyCreationOptions(request, reply) {
       reply.headers(noStore)
-      const { user, session } = currentAuth(request)
+      const { user, session, claims } = currentAuth(request)
       const { password, otp, recovery_code } = request.body
-      return passkeyRegistrationOptions(deps, user, { authTime: session.authTime, password, otp, recoveryCode: recovery_code }, clientMeta(request))
+      // A session issued to an OpenID Connect client is never "fresh" here: the person signed in to
+      // that app, not to add a credential through it (its token would otherwise add the app's own).
+      const authTime = claims.client_id === CLIENT_ID ? session.authTime : new Date(0)
+      return passkeyRegistrationOptions(deps, user, { authTime, password, otp, recoveryCode: recovery_code }, clientMeta(request))
     },
   )
 

@@ -14,6 +14,15 @@ type TokenForm = Static<typeof TokenBody>
 
 const CLIENT_GRANTS = new Set(['authorization_code', 'client_credentials'])
 const grantTypeOf = (request: FastifyRequest) => (request.body as TokenForm | undefined)?.grant_type ?? 'password'
+/** A refresh that authenticates a client with its secret (checked by the grant, backed off per client on failure). */
+function sendsClientSecret(request: FastifyRequest): boolean {
+  if (grantTypeOf(request) !== 'refresh_token') return false
+  try {
+    return presentedClient(request)?.secret != null
+  } catch {
+    return false
+  }
+}
 
 export function registerTokenRoutes(app: FastifyInstance, deps: Deps): void {
   app.post<{ Body: TokenForm }>(
@@ -38,7 +47,8 @@ export function registerTokenRoutes(app: FastifyInstance, deps: Deps): void {
         // app's back end exchanges every user's code from one address, and a service asks for
         // client_credentials at its own pace; both authenticate as a client, whose wrong secrets
         // back off per client (oidc/client-auth.ts), and a code or verifier cannot be guessed.
-        limit(deps, RULES.token, (request) => (CLIENT_GRANTS.has(grantTypeOf(request)) ? null : addressKey(request.ip))),
+        // A confidential client's refreshes likewise (they come from its back end, for every user).
+        limit(deps, RULES.token, (request) => (CLIENT_GRANTS.has(grantTypeOf(request)) || sendsClientSecret(request) ? null : addressKey(request.ip))),
         passwordWork(deps, (request) => grantTypeOf(request) === 'password'),
       ],
     },

@@ -7,19 +7,20 @@ import { toUserView } from '../../accounts/user-view.js'
 import type { Deps } from '../../deps/types.js'
 import { endOwnSession } from '../../sessions/end.js'
 import { listLiveSessions } from '../../sessions/list.js'
-import { clientMeta, currentAuth, requireUser } from '../auth.js'
+import { clientMeta, currentAuth, requireAccount, requireUser } from '../auth.js'
 import { passwordWork } from '../password-work.js'
 import { limit, RULES } from '../rate-limit.js'
 import { bearer, ChangePasswordBody, DeleteMeBody, errors, PatchMeBody, SessionIdParams, SessionSchema, UserSchema } from '../schemas.js'
 
 export function registerUsersMeRoutes(app: FastifyInstance, deps: Deps): void {
-  const guard = requireUser(deps)
+  const guard = requireAccount(deps)
+  const anyToken = requireUser(deps)
   const common = { tags: ['account'], security: bearer }
   const noStore = { 'cache-control': 'no-store' }
 
   app.get(
     '/users/me',
-    { schema: { ...common, summary: 'The signed-in user', response: { 200: UserSchema, 401: errors.detail } }, preHandler: guard },
+    { schema: { ...common, summary: 'The signed-in user', response: { 200: UserSchema, 401: errors.detail } }, preHandler: anyToken },
     async function readUsersMe(request, reply) {
       reply.headers(noStore)
       return toUserView(currentAuth(request).user)

@@ -14,6 +14,7 @@ const OIDC_SCOPE_TEXT: Readonly<Record<string, string>> = {
   profile: 'See your username',
   email: 'See your email address and whether it is verified',
   offline_access: 'Stay connected when you are not using it (until you take this back)',
+  user: 'Manage your Gatehouse account: email, password, two-factor authentication, passkeys, sessions and apps',
 }
 
 /**

@@ -4,9 +4,9 @@ import { authenticateClient } from '../../oidc/client-auth.js'
 import { hashAuthorizationCode, looksLikeAuthorizationCode } from '../../oidc/codes.js'
 import { issueIdToken } from '../../oidc/issue-id-token.js'
 import { pkceMatches } from '../../oidc/pkce.js'
-import type { AuthorizationCode, NewSession } from '../../store/store.js'
+import type { AuthorizationCode, Client, NewSession, User } from '../../store/store.js'
 import { hashRefreshToken, newRefreshToken } from '../../tokens/refresh-token.js'
-import { issueTokens } from '../issue-tokens.js'
+import { issueTokens, type TokenResponse } from '../issue-tokens.js'
 import { isLive } from '../liveness.js'
 import type { Grant, GrantDeps } from './grant.js'
 
@@ -69,30 +69,44 @@ export const authorizationCodeGrant: Grant = {
       meta,
       details: { session_id: session.id, scope: found.scope, method: 'authorization_code', client_id: client.id },
     } as const
+    // Signed before the code is spent: a signing failure (no key, the store away) leaves the code
+    // unspent, so the client's retry is not taken for a replay that ends the session.
+    const tokens =
+      browser && found.consumedAt === null
+        ? await tokensFor(deps, { client, found, user: browser.user, scopes, refreshToken: refreshable ? refreshToken : null })
+        : null
     const result = await deps.store.redeemAuthorizationCode(hash, now, session, deps.events.auditRows(event))
     if (result.status === 'replayed') return replayedResult(deps, found, result, meta)
     // Redeemed: the code was unspent, so its browser session was live above.
-    if (result.status === 'invalid' || !browser) throw invalidAuthorizationCode()
+    if (result.status === 'invalid' || !tokens) throw invalidAuthorizationCode()
     deps.events.recorded(event)
-    const { user } = browser
-    const tokens = await issueTokens(deps, user, result.session, refreshable ? refreshToken : null)
-    if (!scopes.includes('openid')) return tokens
-    const idToken = await issueIdToken(deps, {
-      user,
-      client,
-      scopes,
-      nonce: found.nonce,
-      authTime: found.authTime,
-      amr: found.amr,
-      browserSessionId: found.browserSessionId,
-    })
-    return { ...tokens, id_token: idToken }
+    return tokens
   },
+}
+
+async function tokensFor(
+  deps: GrantDeps,
+  f: { client: Client; found: AuthorizationCode; user: User; scopes: string[]; refreshToken: string | null },
+): Promise<TokenResponse> {
+  const { client, found, user, scopes } = f
+  const tokens = await issueTokens(deps, user, { id: found.sessionId, scope: found.scope, amr: found.amr, clientId: client.id }, f.refreshToken)
+  if (!scopes.includes('openid')) return tokens
+  const idToken = await issueIdToken(deps, {
+    user,
+    client,
+    scopes,
+    nonce: found.nonce,
+    authTime: found.authTime,
+    amr: found.amr,
+    browserSessionId: found.browserSessionId,
+  })
+  return { ...tokens, id_token: idToken }
 }
 
 async function replayedResult(deps: GrantDeps, found: AuthorizationCode, result: { sessionId: string; ended: boolean }, meta: ClientMeta): Promise<never> {
   await deps.events.record({
-    type: 'code.replayed',
+    // Audited when it ended something; later replays of the same code only count (no row each).
+    type: result.ended ? 'code.replayed' : 'code.replay_refused',
     subjectId: found.userId,
     meta,
     details: { client_id: found.clientId, session_id: result.sessionId, session_ended: result.ended },
