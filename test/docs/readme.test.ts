@@ -181,7 +181,7 @@ const EXPECTED: { block: RegExp; output: RegExp[] }[] = [
     block: /curl .*\/register/,
     output: [
       /^\{"id":"[^"]+","username":"johndoe","email":"john@example\.com","email_verified":false,"pending_email":null,"roles":\["user"\]/m,
-      /^\{"access_token":"ey[\w-]+\.[\w-]+\.[\w-]+","token_type":"bearer","expires_in":1800,"refresh_token":"[^"]+","scope":"user"\}$/m,
+      /^\{"access_token":"ey[\w-]+\.[\w-]+\.[\w-]+","token_type":"bearer","expires_in":1800,"scope":"user","refresh_token":"[^"]+"\}$/m,
       /^\{"id":"[^"]+","username":"johndoe"/m,
       /^\{"access_token":"ey[\w-]+\.[\w-]+\.[\w-]+",.*"refresh_token":"/m,
       /^204$/m,
@@ -202,7 +202,8 @@ const EXPECTED: { block: RegExp; output: RegExp[] }[] = [
       /^created client [0-9a-f]{32} \(Billing, confidential\)$/m,
       /^client_id: [0-9a-f]{32}$/m,
       /^client_secret: [\w-]{43}$/m,
-      /^\{"clients":\[\{"client_id":"[0-9a-f]{32}","name":"Billing","confidential":true,/m,
+      /^\{"client_id":"[0-9a-f]{32}","name":"Reports","confidential":false,"first_party":true,/m,
+      /^\{"clients":\[\{"client_id":"[0-9a-f]{32}","name":"Billing","confidential":true,.*\},\{"client_id":"[0-9a-f]{32}","name":"Reports",/m,
     ],
   },
   { block: /keys rotate/, output: [/^new key [\w-]+ \(EdDSA\) published; signs from /m, /^KID +ALG +STATE/m, / active /, / next /] },

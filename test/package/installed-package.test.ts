@@ -58,12 +58,18 @@ const INSTALL = ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--pr
 const warningsOf = (out: { stdout: string; stderr: string }) =>
   `${out.stdout}\n${out.stderr}`.split('\n').filter((l) => /\bwarn\b|EBADENGINE|deprecated/i.test(l))
 
-/** A new project with `packageJson`, the tools to type-check TypeScript, and the examples in src/. */
+/**
+ * A new project with `packageJson`, the tools to type-check TypeScript, and the examples in src/:
+ * those that use the package. The relying-party examples (relying-party-*.ts) import openid-client
+ * or Auth.js and nothing of Gatehouse's: they are another app's code, type-checked with the
+ * repository and run by test/oidc/relying-party-examples.test.ts.
+ */
 function newProject(work: string, name: string, packageJson: Record<string, unknown> = {}): string {
   const app = join(work, name)
   mkdirSync(join(app, 'src'), { recursive: true })
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name, private: true, type: 'module', ...packageJson }))
-  for (const f of readdirSync(join(ROOT, 'examples'))) copyFileSync(join(ROOT, 'examples', f), join(app, 'src', f))
+  for (const f of readdirSync(join(ROOT, 'examples')).filter((f) => !f.startsWith('relying-party-')))
+    copyFileSync(join(ROOT, 'examples', f), join(app, 'src', f))
   copyFileSync(join(import.meta.dirname, 'consumer', 'smoke.ts'), join(app, 'src', 'smoke.ts'))
   writeFileSync(
     join(app, 'tsconfig.json'),
