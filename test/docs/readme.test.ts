@@ -181,7 +181,7 @@ const EXPECTED: { block: RegExp; output: RegExp[] }[] = [
     block: /curl .*\/register/,
     output: [
       /^\{"id":"[^"]+","username":"johndoe","email":"john@example\.com","email_verified":false,"pending_email":null,"roles":\["user"\]/m,
-      /^\{"access_token":"ey[\w-]+\.[\w-]+\.[\w-]+","token_type":"bearer","expires_in":1800,"scope":"user","refresh_token":"[^"]+"\}$/m,
+      /^\{"access_token":"ey[\w-]+\.[\w-]+\.[\w-]+","token_type":"bearer","expires_in":1800,"refresh_token":"[^"]+","scope":"user"\}$/m,
       /^\{"id":"[^"]+","username":"johndoe"/m,
       /^\{"access_token":"ey[\w-]+\.[\w-]+\.[\w-]+",.*"refresh_token":"/m,
       /^204$/m,
