@@ -119,3 +119,25 @@ export async function probeLatency(name: string, l: Omit<Load, 'connections' | '
   times.sort((a, b) => a - b)
   return { name, client: 'probe', rps: n / elapsed, p50us: times[Math.floor(n / 2)]!, p99us: times[Math.floor(n * 0.99)]!, errors: 0, non2xx }
 }
+
+/**
+ * Two loads alternating over `rounds` rounds (a, b, a, b, ...), each row the mean of its rounds:
+ * drift on a shared machine then weighs on both alike instead of on whichever ran second, so the
+ * ratio of the two holds within one run.
+ */
+export async function alternate(a: [string, Load], b: [string, Load], rounds = 3): Promise<[Row, Row]> {
+  const runs: [Row, Row][] = []
+  for (let i = 0; i < rounds; i++) runs.push([await runLoad(...a), await runLoad(...b)])
+  const mean = (rs: Row[]): Row => {
+    const avg = (f: (r: Row) => number) => rs.reduce((n, r) => n + f(r), 0) / rs.length
+    return {
+      ...rs[0]!,
+      rps: avg((r) => r.rps),
+      p50us: avg((r) => r.p50us),
+      p99us: avg((r) => r.p99us),
+      errors: avg((r) => r.errors),
+      non2xx: avg((r) => r.non2xx),
+    }
+  }
+  return [mean(runs.map((r) => r[0])), mean(runs.map((r) => r[1]))]
+}

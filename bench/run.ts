@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util'
 import { hash, verify } from '@node-rs/argon2'
 import pg from 'pg'
 import { loadCommonPasswords, passwordProblem } from '../src/passwords/policy.js'
-import { hasWrk, probeLatency, type Row, runAutocannon, runLoad } from './clients.js'
+import { alternate, hasWrk, probeLatency, type Row, runAutocannon, runLoad } from './clients.js'
+import { benchOidc } from './oidc.js'
 import { benchPages } from './pages.js'
 import { seedUsers, type Target } from './seed.js'
 
@@ -110,28 +111,13 @@ async function main() {
     const tokenLoad = { url: `${base}/token`, method: 'POST' as const, headers: FORM, body: tokenBody, connections: 8, seconds: SECONDS }
     // GET / and /users/me alternate over three rounds, and the ratio is of their sums: drift on a
     // shared machine then weighs on both alike instead of on whichever ran second.
-    const rounds: [Row, Row][] = []
     const roundSeconds = Math.max(2, Math.round(SECONDS / 2))
-    for (let i = 0; i < 3; i++) {
-      rounds.push([
-        await runLoad('GET /', { url: `${base}/`, connections: 10, seconds: roundSeconds }),
-        await runLoad('GET /users/me', { ...meLoad, seconds: roundSeconds }),
-      ])
-    }
-    const mean = (pick: (r: [Row, Row]) => Row): Row => {
-      const rs = rounds.map(pick)
-      const avg = (f: (r: Row) => number) => rs.reduce((n, r) => n + f(r), 0) / rs.length
-      return {
-        ...rs[0]!,
-        rps: avg((r) => r.rps),
-        p50us: avg((r) => r.p50us),
-        p99us: avg((r) => r.p99us),
-        errors: avg((r) => r.errors),
-        non2xx: avg((r) => r.non2xx),
-      }
-    }
-    const root = { ...mean((r) => r[0]), name: 'GET / (3 rounds)' }
-    const me = { ...mean((r) => r[1]), name: 'GET /users/me (3 rounds, alternating)' }
+    const [rootMean, meMean] = await alternate(
+      ['GET /', { url: `${base}/`, connections: 10, seconds: roundSeconds }],
+      ['GET /users/me', { ...meLoad, seconds: roundSeconds }],
+    )
+    const root = { ...rootMean, name: 'GET / (3 rounds)' }
+    const me = { ...meMean, name: 'GET /users/me (3 rounds, alternating)' }
     rows.push(root, me)
     rows.push(await probeLatency('GET / (one client, sequential)', { url: `${base}/` }, 3000))
     rows.push(await probeLatency('GET /users/me (one client, sequential)', { url: `${base}/users/me`, headers: auth }, 3000))
@@ -140,6 +126,8 @@ async function main() {
     rows.push(token)
     const pages = await benchPages(base, SECONDS, 'bench', PASSWORD)
     rows.push(...pages.rows)
+    const oidc = await benchOidc(base, SECONDS, PASSWORD, { root: ROOT, cwd: dir, env })
+    rows.push(...oidc.rows)
     let n = 0
     rows.push(
       await runAutocannon('POST /register', {
@@ -245,6 +233,18 @@ async function main() {
     )
     console.log(`page sign-in ÷ /token          = ${(pages.signIn.rps / token.rps).toFixed(2)}  (target ≈ 1: a page sign-in costs what a /token login costs)`)
     console.log(`refresh grants per core        = ${(refresh.rps / cores).toFixed(0)}/s  (Keycloak sizing: 120/s per vCPU; client shares the cores)`)
+    // The OpenID Connect provider, each figure beside its published anchor (docs/benchmarks.md).
+    const cc = oidc.clientCredentials.rps
+    console.log(
+      `code flows per core            = ${(oidc.flows.rps / cores).toFixed(0)}/s  (${oidc.flows.rps.toFixed(0)} flows/s on ${cores} cores: /authorize → code → /token with PKCE; no published anchor for a whole flow; client shares the cores)`,
+    )
+    console.log(
+      `client_credentials grants/s    = ${cc.toFixed(0)}  (${(cc / cores).toFixed(0)} per core; Keycloak sizing: 120/s per vCPU; Hydra: 513/s on 2 CPUs; target 5× Hydra = 2,565/s: ${(cc / 513).toFixed(1)}×)`,
+    )
+    console.log(
+      `/introspect of one access token = ${oidc.introspectUser.rps.toFixed(0)}/s a person's, ${oidc.introspectClient.rps.toFixed(0)}/s a client_credentials one  (Hydra: 5,109/s on 2 CPUs, in memory; target above it)`,
+    )
+    console.log(`/userinfo ÷ GET /              = ${(oidc.userinfo.rps / oidc.root.rps).toFixed(2)}  (target ≥ 0.75)`)
     console.log(`/users/me p99 during /token load = ${(meUnderLoad.p99us / 1000).toFixed(1)} ms  (target < 50 ms)`)
     console.log(`password policy on a 1,024-character password: ${policyMicros.toFixed(0)} µs per check (event loop)`)
     console.log(
@@ -266,6 +266,13 @@ async function main() {
       tokenRatio,
       pageRatio: pages.pageRatio,
       signInRatio: pages.signIn.rps / token.rps,
+      oidc: {
+        codeFlowsPerSecond: oidc.flows.rps,
+        codeFlowsPerCore: oidc.flows.rps / cores,
+        clientCredentialsPerSecond: oidc.clientCredentials.rps,
+        introspectPerSecond: { person: oidc.introspectUser.rps, client: oidc.introspectClient.rps },
+        userinfoRatio: oidc.userinfo.rps / oidc.root.rps,
+      },
       rows,
       flat,
       loginMedianMs: { wrong: median(wrong), unknown: median(unknown) },
