@@ -240,6 +240,8 @@ CREATE TABLE authorization_codes (
 );
 -- The per-user cap (oldest first), a revoked consent's codes, and the user's cascade.
 CREATE INDEX authorization_codes_user ON authorization_codes (user_id, created_at);
+-- The live-code cap counts only unspent codes; spent ones stay (replay detection) until retention.
+CREATE INDEX authorization_codes_live ON authorization_codes (user_id, created_at) WHERE consumed_at IS NULL;
 CREATE INDEX authorization_codes_client ON authorization_codes (client_id);
 CREATE INDEX authorization_codes_expires ON authorization_codes (expires_at);
 
