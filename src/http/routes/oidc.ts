@@ -37,7 +37,17 @@ export function registerOidcRoutes(app: FastifyInstance, deps: Deps): void {
     summary: 'Claims about the signed-in person (OpenID Connect Core §5.3); needs scope openid',
     tags: ['openid'],
     security: bearer,
-    response: { 200: Type.Object({ sub: Type.String() }, { additionalProperties: true }), 401: errors.detail, 403: errors.oauth },
+    // Every claim named (no additionalProperties): the serializer compiles it, as for /users/me.
+    response: {
+      200: Type.Object({
+        sub: Type.String(),
+        preferred_username: Type.Optional(Type.String()),
+        email: Type.Optional(Type.String()),
+        email_verified: Type.Optional(Type.Boolean()),
+      }),
+      401: errors.detail,
+      403: errors.oauth,
+    },
   }
   app.get('/userinfo', { schema: userinfoSchema, preHandler: guard }, userinfo)
   app.post('/userinfo', { schema: userinfoSchema, preHandler: guard }, userinfo)
