@@ -15,7 +15,9 @@ type AuthorizeDeps = Pick<Deps, 'store' | 'clock' | 'config' | 'events' | 'limit
  * target like the password grant is per address. A minute's worth covers any number of apps and
  * tabs signing one person in; a loop minting sessions is not.
  */
-export const CODES_PER_USER: RateRule = { name: 'authorize-user', limit: 30, windowSeconds: 60 }
+export const CODES_PER_USER_CLIENT: RateRule = { name: 'authorize-user-client', limit: 30, windowSeconds: 60 }
+/** And per person over every app: one app stuck in a silent-renewal loop spends its own budget, not the others'. */
+export const CODES_PER_USER: RateRule = { name: 'authorize-user', limit: 120, windowSeconds: 60 }
 
 /** What the authorization endpoint does next: the browser-facing edge (pages/routes/authorize.ts) carries it out. */
 export type AuthorizeStep =
@@ -104,8 +106,10 @@ export async function authorize(
       () => true,
     )
   }
-  if (deps.config.rateLimit && !(await deps.limiter.consume(browser.user.id, CODES_PER_USER, deps.clock())).allowed) {
-    return fail('temporarily_unavailable')
+  if (deps.config.rateLimit) {
+    const now = deps.clock()
+    const perClient = await deps.limiter.consume(`${browser.user.id}|${req.client.id}`, CODES_PER_USER_CLIENT, now)
+    if (!perClient.allowed || !(await deps.limiter.consume(browser.user.id, CODES_PER_USER, now)).allowed) return fail('temporarily_unavailable')
   }
   const code = await issueCode(deps, req, browser, scopes)
   return { kind: 'redirect', url: authorizationResponseUrl(req.redirectUri, issuer, { code, state: req.state }) }

@@ -27,8 +27,11 @@ export interface ClientCredentials {
 const OUR_ID = /^[A-Za-z0-9_-]{1,64}$/
 const keyOf = (clientId: string) => (OUR_ID.test(clientId) ? clientId : `#${createHash('sha256').update(clientId).digest('base64url')}`)
 
-function keysFor(deps: ClientAuthDeps, clientId: string, meta: ClientMeta): [string, BackoffRule][] {
+function keysFor(deps: ClientAuthDeps, clientId: string, meta: ClientMeta, known: boolean): [string, BackoffRule][] {
   const rules = clientRules(deps.config.loginBackoffMaxSeconds)
+  // An id no client has: counted per address only, so made-up ids (one new key each) cannot fill
+  // the limiter's store (Redis keys live a day) or push real clients' back-off out of it.
+  if (!known) return meta.ip ? [[`?|${addressKey(meta.ip)}`, rules.clientAddress]] : []
   const key = keyOf(clientId)
   const keys: [string, BackoffRule][] = [[key, rules.client]]
   if (meta.ip) keys.push([`${key}|${addressKey(meta.ip)}`, rules.clientAddress])
@@ -40,7 +43,7 @@ async function refuse(deps: ClientAuthDeps, client: Client | null, clientId: str
   await deps.events.record({ type: client ? 'client.auth_failed' : 'client.unknown', actorId: null, subjectId: null, meta, details })
   if (deps.config.rateLimit) {
     let lockedFor = 0
-    for (const [key, rule] of keysFor(deps, clientId, meta)) {
+    for (const [key, rule] of keysFor(deps, clientId, meta, client !== null)) {
       const r = await deps.limiter.fail(key, rule, deps.clock())
       if (!r.allowed) lockedFor = Math.max(lockedFor, r.retryAfterSeconds)
     }
@@ -74,7 +77,7 @@ export async function authenticateClient(deps: ClientAuthDeps, creds: ClientCred
   // Client ids are public (see above), so an unknown one needs no decoy hash: it is refused at once.
   if (client && clientSecretMatches(creds.clientId, creds.secret, client.secretHash)) return client
   if (deps.config.rateLimit) {
-    for (const [key, rule] of keysFor(deps, creds.clientId, meta)) {
+    for (const [key, rule] of keysFor(deps, creds.clientId, meta, client !== null)) {
       const r = await deps.limiter.check(key, rule, deps.clock())
       if (!r.allowed) throw tooManyRequests(r.retryAfterSeconds)
     }

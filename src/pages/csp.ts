@@ -8,7 +8,8 @@ export const PAGE_CSP =
 function sourceOf(url: string): string | null {
   try {
     const u = new URL(url)
-    if (u.protocol === 'http:' || u.protocol === 'https:') return u.origin
+    // Only characters a CSP source may hold: a host with `;` or `,` would end the directive.
+    if (u.protocol === 'http:' || u.protocol === 'https:') return /^https?:\/\/[A-Za-z0-9.\-[\]:]+$/.test(u.origin) ? u.origin : null
     return /^[a-z][a-z0-9+.-]*:$/.test(u.protocol) ? u.protocol : null
   } catch {
     return null

@@ -6,6 +6,7 @@ import { buildTestApp } from '../helpers/build-app.js'
 import { auditTypes, bearer, adminLogin, me } from '../helpers/fixtures.js'
 import { authorizeCode, authorizeUrl, exchange, pkce, redirectParams, registerClient, signedInBrowser, tokenRequest } from '../helpers/oidc.js'
 import { PageClient } from '../helpers/page-client.js'
+import { hashAuthorizationCode } from '../../src/oidc/codes.js'
 
 test("a third-party app's token cannot manage the account (add a passkey, read or end sessions, revoke apps) unless the person allowed scope user", async (t) => {
   const { app, deps } = await buildTestApp(t, { WEBAUTHN_RP_ID: 'localhost', WEBAUTHN_ORIGINS: 'http://localhost:8000' })
@@ -106,4 +107,31 @@ test("end-session: an ID token from another of the person's sessions is no confi
   assert.equal(res.statusCode, 200, 'asked first')
   assert.match(res.body, /Sign out/)
   assert.equal((await again.get('/account')).statusCode, 200, 'still signed in')
+})
+
+test('a code whose browser session ends while it is being exchanged opens no session (checked inside the exchange)', async (t) => {
+  const { app, deps } = await buildTestApp(t)
+  const client = await registerClient(app, deps)
+  const { page } = await signedInBrowser(app)
+  const code = await authorizeCode(page, client)
+  const found = (await deps.store.findAuthorizationCode(hashAuthorizationCode(code.code)))!
+  // The grant saw the browser session live; then the person signs out, before the redeem.
+  assert.ok(await deps.store.endSession(found.browserSessionId, new Date()))
+  const now = new Date()
+  const session = {
+    id: found.sessionId,
+    userId: found.userId,
+    scope: found.scope,
+    refreshHash: 'x'.repeat(43),
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + 60_000),
+    idleExpiresAt: new Date(now.getTime() + 60_000),
+    userAgent: null,
+    ip: null,
+    amr: found.amr,
+    authTime: found.authTime,
+    clientId: found.clientId,
+  }
+  assert.equal((await deps.store.redeemAuthorizationCode(hashAuthorizationCode(code.code), now, session)).status, 'invalid')
+  assert.equal(await deps.store.findSessionWithUser(found.sessionId), null, 'no session created')
 })

@@ -10,7 +10,8 @@ import { checkForm, frameOf, type PageKit, pageState, sendPage, signedIn, text }
 
 /** What each scope lets the client do, in the person's words (the consent page). */
 const OIDC_SCOPE_TEXT: Readonly<Record<string, string>> = {
-  openid: 'Know who you are (your account id)',
+  // Honest about GET /users/me, which the contract opens to any of the person's tokens.
+  openid: 'Know who you are: your account id, username, email address and account status',
   profile: 'See your username',
   email: 'See your email address and whether it is verified',
   offline_access: 'Stay connected when you are not using it (until you take this back)',

@@ -14,6 +14,7 @@ const EVICT_OLDEST = `DELETE FROM authorization_codes WHERE consumed_at IS NULL 
   (SELECT code_hash FROM authorization_codes WHERE user_id = ? AND consumed_at IS NULL AND code_hash <> ? ORDER BY created_at, code_hash LIMIT ?)`
 const CONSUME = 'UPDATE authorization_codes SET consumed_at = ? WHERE code_hash = ? AND consumed_at IS NULL'
 const END_SESSION = 'UPDATE sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL'
+const BROWSER_ENDED = 'SELECT ended_at FROM sessions WHERE id = ?'
 
 const INVALID: RedeemResult = { status: 'invalid' }
 
@@ -46,6 +47,11 @@ export function sqlAuthorizationCodes(d: Db): AuthorizationCodeStore {
             return { status: 'replayed', sessionId: code.sessionId, ended, userId: code.userId }
           }
           if (code.expiresAt.getTime() <= now.getTime()) return INVALID
+          // The browser session that approved it, still open now, under its row lock: a sign-out
+          // racing the exchange either comes first (no tokens) or waits for it (and the new
+          // session is the person's to end in the session list).
+          const browser = await c.one(`${BROWSER_ENDED}${enc.forUpdate()}`, [code.browserSessionId])
+          if (!browser || browser.ended_at !== null) return INVALID
           if (session.id !== code.sessionId || session.userId !== code.userId || (session.clientId ?? null) !== code.clientId) {
             // A caller's bug, never a client's input: the session must be the one the code names.
             throw new Error('redeemAuthorizationCode: the session is not the one the code was issued for')
