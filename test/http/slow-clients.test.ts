@@ -79,8 +79,14 @@ test('the hash queue is bounded: past HASH_QUEUE_MAX waiting, 503 with Retry-Aft
       app.inject({ method: 'POST', url: '/token', headers: FORM, payload: form({ username: `nobody${i}`, password: 'wrong password here' }) }),
     ),
   )
-  const statuses = results.map((r) => r.statusCode).sort()
-  assert.deepEqual(statuses, [401, 401, 401, 503, 503, 503, 503, 503], 'one hashing, two waiting, five refused')
+  const statuses = results.map((r) => r.statusCode)
+  const hashed = statuses.filter((s) => s === 401).length
+  const refused = statuses.filter((s) => s === 503).length
+  assert.equal(hashed + refused, 8, `only 401 and 503: ${statuses}`)
+  // One hashing and two waiting take three; the other five are refused, unless the first hash
+  // ends before the last requests arrive (a loaded CI machine spreads eight injections over more
+  // than one hash): then a freed slot takes one or two more. Without the bound all eight would wait.
+  assert.ok(hashed >= 3 && hashed <= 5 && refused >= 3, `one hashing, two waiting, the rest refused: ${hashed} hashed, ${refused} refused`)
   const busy = results.find((r) => r.statusCode === 503)!
   assert.deepEqual(busy.json(), { detail: 'Server busy; retry shortly' })
   assert.equal(busy.headers['retry-after'], '1')

@@ -51,7 +51,8 @@ export function sqlAuthorizationCodes(d: Db): AuthorizationCodeStore {
           // racing the exchange either comes first (no tokens) or waits for it (and the new
           // session is the person's to end in the session list).
           const browser = await c.one(`${BROWSER_ENDED}${enc.forUpdate()}`, [code.browserSessionId])
-          if (!browser || browser.ended_at !== null) return INVALID
+          // (A row purged since can only be one that ended long ago, with its code long expired.)
+          if (browser && browser.ended_at !== null) return INVALID
           if (session.id !== code.sessionId || session.userId !== code.userId || (session.clientId ?? null) !== code.clientId) {
             // A caller's bug, never a client's input: the session must be the one the code names.
             throw new Error('redeemAuthorizationCode: the session is not the one the code was issued for')
