@@ -91,7 +91,8 @@ export function consentFields(body: string): Record<string, string> {
   return fields
 }
 
-const decodeEntities = (s: string) =>
+/** Undoes pages/html.ts's escaping of an attribute value. */
+export const decodeEntities = (s: string) =>
   s
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")

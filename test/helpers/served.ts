@@ -1,6 +1,7 @@
 import { createServer } from 'node:net'
 import type { TestContext } from 'node:test'
 import { buildTestApp, type TestClock } from './build-app.js'
+import { consentFields, decodeEntities } from './oidc.js'
 
 /** A port nothing listens on now (the kernel's choice). */
 export async function freePort(): Promise<number> {
@@ -79,4 +80,17 @@ export class FetchBrowser {
     }
     throw new Error('too many hops')
   }
+}
+
+/**
+ * A person at the pages a relying party sends them to: the sign-in form (with this password),
+ * then the consent page (Allow). For `FetchBrowser.followUntil`.
+ */
+export const signInAndAllow = (browser: FetchBrowser, username: string, password: string) => async (_url: string, html: string) => {
+  if (html.includes('action="/account/login"')) {
+    const returnTo = decodeEntities(html.match(/name="return_to" value="([^"]*)"/)?.[1] ?? '')
+    return browser.request('/account/login', { form: { username, password, csrf_token: browser.csrf, return_to: returnTo } })
+  }
+  if (html.includes('action="/authorize/consent"')) return browser.request('/authorize/consent', { form: { ...consentFields(html), decision: 'allow' } })
+  throw new Error(`unexpected page: ${html.slice(0, 300)}`)
 }

@@ -5,21 +5,14 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import * as oidc from 'openid-client'
-import { consentFields, registerClient } from '../helpers/oidc.js'
-import { FetchBrowser, servedApp } from '../helpers/served.js'
+import { registerClient } from '../helpers/oidc.js'
+import { FetchBrowser, servedApp, signInAndAllow } from '../helpers/served.js'
 import { registerUser } from '../helpers/fixtures.js'
 
 const CALLBACK = 'https://rp.example.com/callback'
 const AFTER = 'https://rp.example.com/bye'
 
-/** Answers the pages a person meets on the way: sign-in, then consent. */
-const person = (browser: FetchBrowser, username: string, password: string) => async (_url: string, html: string) => {
-  if (html.includes('action="/account/login"'))
-    return browser.request('/account/login', { form: { username, password, csrf_token: browser.csrf, return_to: returnTo(html) } })
-  if (html.includes('action="/authorize/consent"')) return browser.request('/authorize/consent', { form: { ...consentFields(html), decision: 'allow' } })
-  throw new Error(`unexpected page: ${html.slice(0, 300)}`)
-}
-const returnTo = (html: string) => (html.match(/name="return_to" value="([^"]*)"/)?.[1] ?? '').replace(/&amp;/g, '&')
+const person = signInAndAllow
 
 test('openid-client: discovery, code flow with PKCE and nonce through the pages, ID token, userinfo, refresh, introspection, revocation, logout', async (t) => {
   const { app, deps, base } = await servedApp(t)

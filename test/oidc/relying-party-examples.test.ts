@@ -13,17 +13,10 @@ import type { Profile } from '@auth/core/types'
 import { authConfig } from '../../examples/relying-party-authjs.js'
 import { discoverGatehouse, finishSignIn, startSignIn } from '../../examples/relying-party-openid-client.js'
 import { registerUser } from '../helpers/fixtures.js'
-import { consentFields, registerClient } from '../helpers/oidc.js'
-import { FetchBrowser, servedApp } from '../helpers/served.js'
+import { registerClient } from '../helpers/oidc.js'
+import { FetchBrowser, servedApp, signInAndAllow } from '../helpers/served.js'
 
-/** Answers the pages a person meets on the way: sign-in, then consent. */
-const person = (browser: FetchBrowser, username: string, password: string) => async (_url: string, html: string) => {
-  if (html.includes('action="/account/login"'))
-    return browser.request('/account/login', { form: { username, password, csrf_token: browser.csrf, return_to: returnTo(html) } })
-  if (html.includes('action="/authorize/consent"')) return browser.request('/authorize/consent', { form: { ...consentFields(html), decision: 'allow' } })
-  throw new Error(`unexpected page: ${html.slice(0, 300)}`)
-}
-const returnTo = (html: string) => (html.match(/name="return_to" value="([^"]*)"/)?.[1] ?? '').replace(/&amp;/g, '&')
+const person = signInAndAllow
 
 test('README, openid-client: discovery, the authorization URL with PKCE S256, state and nonce, then the callback: verified ID token and userinfo', async (t) => {
   const { app, deps, base } = await servedApp(t)
